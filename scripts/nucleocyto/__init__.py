@@ -1,0 +1,18 @@
+"""nucleocyto: measure nucleo-cytoplasmic translocation in two-channel fluorescence movies.
+
+The library behind the Snakemake workflow: pure functions over NumPy arrays and pandas tables,
+no Snakemake imports. Each module has one job:
+
+- :mod:`nucleocyto.tiff`: read TIFF axes, calibration and single planes.
+- :mod:`nucleocyto.ingest`: write the canonical (T, C, Y, X) stack and its metadata.
+- :mod:`nucleocyto.masks`: nucleus labels and cytosol-ring labels per frame.
+- :mod:`nucleocyto.measure`: per-cell intensity statistics per frame.
+- :mod:`nucleocyto.correlation`: pixel-wise and temporal correlation measures.
+- :mod:`nucleocyto.figures`: the figures.
+- :mod:`nucleocyto.synthetic`: synthetic movies with known ground truth.
+"""
+
+__version__ = "0.1.0"
+
+#: Fixed channel order of the canonical stack's C axis.
+CHANNELS = ("poi", "nucleus")

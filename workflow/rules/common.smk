@@ -1,0 +1,72 @@
+# Configuration and sample sheet: validated here, so mistakes surface at `snakemake -n` time.
+import re
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
+
+from nucleocyto.errors import InputError  # noqa: E402
+from nucleocyto.masks import MaskParams  # noqa: E402
+from nucleocyto.samples import channel_sources, load_sample_sheet  # noqa: E402
+
+validate(config, "../schemas/config.schema.yaml")
+try:
+    MaskParams(**config["masks"])
+    SAMPLES = load_sample_sheet(config["samples"])
+except (InputError, ValueError) as error:
+    raise WorkflowError(str(error)) from None
+validate(SAMPLES, "../schemas/samples.schema.yaml")
+
+
+wildcard_constraints:
+    sample="|".join(re.escape(s) for s in SAMPLES.index),
+
+
+def sample_row(wildcards):
+    return SAMPLES.loc[wildcards.sample]
+
+
+def tiff_inputs(wildcards):
+    """The TIFF file(s) of one sample."""
+    return sorted({str(s.path) for s in channel_sources(sample_row(wildcards)).values()})
+
+
+def ingest_sources(wildcards):
+    """Plain {channel: {path, channel_index}} parameters of one sample."""
+    return {
+        name: {"path": str(s.path), "channel_index": s.channel_index}
+        for name, s in channel_sources(sample_row(wildcards)).items()
+    }
+
+
+def calibration_override(wildcards):
+    """Frame interval (s) and pixel size (µm) from the sample sheet; None where not given."""
+    row = sample_row(wildcards)
+    return {
+        key: (float(row[key]) if key in row and pd.notna(row[key]) else None)
+        for key in ("frame_interval_s", "pixel_size_um")
+    }
+
+
+def sample_conditions():
+    """{sample: condition} ('' where the sheet gives none)."""
+    column = SAMPLES["condition"] if "condition" in SAMPLES else pd.Series("", index=SAMPLES.index)
+    return {sample: str(c) if pd.notna(c) else "" for sample, c in column.items()}
+
+
+def sample_outputs(sample):
+    """Every per-sample result file."""
+    folder = f"results/{sample}"
+    tables = ["intensities.parquet", "correlation.parquet", "translocation.parquet"]
+    figures = [f"figures/{name}.{ext}" for name in FIGURES for ext in ("png", "svg")]
+    return [f"{folder}/{name}" for name in tables + figures]
+
+
+def all_outputs():
+    outputs = [path for sample in SAMPLES.index for path in sample_outputs(sample)]
+    return outputs + ["results/summary.parquet", "results/figures/summary.png"]

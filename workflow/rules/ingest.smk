@@ -1,0 +1,16 @@
+rule ingest:
+    """TIFF channel file(s) -> canonical (T, C, Y, X) stack.npy + metadata.json."""
+    input:
+        tiff_inputs,
+    output:
+        stack="results/{sample}/stack.npy",
+        metadata="results/{sample}/metadata.json",
+    params:
+        sources=ingest_sources,
+        calibration=calibration_override,
+    log:
+        "logs/ingest/{sample}.log",
+    benchmark:
+        "benchmarks/ingest/{sample}.tsv"
+    script:
+        "../../scripts/ingest.py"
