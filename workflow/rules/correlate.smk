@@ -9,8 +9,6 @@ rule correlate:
     output:
         correlation="results/{sample}/correlation.parquet",
         translocation="results/{sample}/translocation.parquet",
-    params:
-        masks=config["masks"],
     log:
         "logs/correlate/{sample}.log",
     benchmark:

@@ -32,7 +32,6 @@ rule figures:
         svgs=expand("results/{{sample}}/figures/{name}.svg", name=FIGURES),
     params:
         figures=config["figures"],
-        masks=config["masks"],
     log:
         "logs/figures/{sample}.log",
     benchmark:

@@ -7,8 +7,6 @@ rule measure:
         cytosol="results/{sample}/cytosol.npy",
     output:
         intensities="results/{sample}/intensities.parquet",
-    params:
-        masks=config["masks"],
     log:
         "logs/measure/{sample}.log",
     benchmark:
