@@ -17,11 +17,10 @@ def main(snakemake):
     interval = read_metadata(snakemake.input.metadata)["frame_interval_s"]
     arrays = open_sample_arrays(snakemake.input)
     meta = provenance(snakemake)
-    if params["costes_shuffles"]:
-        log.info("Costes test: %d shuffles of %d px blocks per frame and scope", params["costes_shuffles"], params["psf_fwhm_px"])
-    table = correlate_stack(
-        *arrays, sample, interval, params["costes_shuffles"], params["psf_fwhm_px"], params["seed"]
-    )
+    shuffles, block = params["costes_shuffles"], params["psf_fwhm_px"]
+    if shuffles:
+        log.info("Costes test: %d shuffles of %d px blocks per frame and scope", shuffles, block)
+    table = correlate_stack(*arrays, sample, interval, shuffles, block, params["seed"])
     write_parquet(table, snakemake.output.correlation, meta)
     intensities = pd.read_parquet(snakemake.input.intensities)
     translocation = temporal_correlations(intensities, sample, interval, params["detrend"], params["max_lag_frames"])

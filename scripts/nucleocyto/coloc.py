@@ -129,8 +129,9 @@ def colocalisation_by_label(
     -------
     dict of (n,) ndarray
         The float64 measures of :data:`MEASURES` plus ``n_px`` (int64 pixel counts). Measures
-        are NaN where a label has fewer than 2 pixels or a constant channel; the Costes
-        thresholds and M1/M2 are also NaN where Pearson r ≤ 0 (no positive regression line).
+        other than ``manders_overlap`` are NaN where a label has fewer than 2 pixels or a
+        constant channel; the Costes thresholds and M1/M2 are also NaN where Pearson r ≤ 0 (no
+        positive regression line).
     """
     n = len(ids)
     where, group = _groups(labels, ids)
@@ -156,8 +157,9 @@ def colocalisation_by_label(
             "li_icq": positive / count - 0.5,
         }
     undefined = (count < 2) | (sxx <= 0) | (syy <= 0)
-    for values in result.values():
-        values[undefined] = np.nan
+    for name, values in result.items():
+        if name != "manders_overlap":  # defined for any non-zero pixels, as in skimage
+            values[undefined] = np.nan
     result["n_px"] = count.astype(np.int64)
     return result
 

@@ -66,16 +66,20 @@ def frame_correlations(
     Returns
     -------
     DataFrame
-        Columns ``scope, cell_id`` and the measures (:data:`COLUMNS` from ``pearson_r`` on):
-        one ``cell`` row per cell, one ``all_cells`` row (union of all cell regions,
-        ``cell_id`` 0) and one ``frame`` row (every pixel, ``cell_id`` 0).
+        Columns :data:`COLUMNS` from ``scope`` on: one ``cell`` row per cell, one
+        ``all_cells`` row (union of all cell regions, ``cell_id`` 0) and one ``frame`` row
+        (every pixel, ``cell_id`` 0).
     """
     x, y = frame[poi], frame[marker]
     cells = np.where(nuclei > 0, nuclei, cytosol)
     ids = np.flatnonzero(np.bincount(nuclei.ravel()))
     ids = ids[ids > 0]
     one = np.array([1])
-    scopes = [("cell", cells, ids), ("all_cells", (cells > 0).astype(np.int8), one), ("frame", np.ones(x.shape, np.int8), one)]
+    scopes = [
+        ("cell", cells, ids),
+        ("all_cells", (cells > 0).astype(np.int8), one),
+        ("frame", np.ones(x.shape, np.int8), one),
+    ]
     parts = []
     for scope, labels, labelled in scopes:
         part = pd.DataFrame(colocalisation_by_label(x, y, labels, labelled)).rename(columns=_NAMES)
@@ -87,7 +91,7 @@ def frame_correlations(
         parts.append(part)
     table = pd.concat(parts, ignore_index=True)
     table["cell_id"] = table["cell_id"].astype(np.int64)
-    return table
+    return table[list(COLUMNS[3:])]
 
 
 def correlate_stack(
