@@ -7,7 +7,9 @@ no Snakemake imports. Each module has one job:
 - :mod:`nucleocyto.ingest`: write the canonical (T, C, Y, X) stack and its metadata.
 - :mod:`nucleocyto.masks`: nucleus labels and cytosol-ring labels per frame.
 - :mod:`nucleocyto.measure`: per-cell intensity statistics per frame.
-- :mod:`nucleocyto.correlation`: pixel-wise and temporal correlation measures.
+- :mod:`nucleocyto.coloc`: pixel-wise colocalisation measures per label.
+- :mod:`nucleocyto.temporal`: correlation of intensity traces over time.
+- :mod:`nucleocyto.correlation`: the per-frame and per-cell correlation tables.
 - :mod:`nucleocyto.figures`: the figures.
 - :mod:`nucleocyto.synthetic`: synthetic movies with known ground truth.
 """

@@ -1,5 +1,5 @@
 rule correlate:
-    """Per-frame POI-vs-marker Pearson r; per-cell nucleus-vs-cytosol r over time."""
+    """Per-frame POI-vs-marker colocalisation measures; per-cell nucleus-vs-cytosol correlation over time."""
     input:
         stack="results/{sample}/stack.npy",
         metadata="results/{sample}/metadata.json",
@@ -9,6 +9,8 @@ rule correlate:
     output:
         correlation="results/{sample}/correlation.parquet",
         translocation="results/{sample}/translocation.parquet",
+    params:
+        correlation=config["correlation"],
     log:
         "logs/correlate/{sample}.log",
     benchmark:
