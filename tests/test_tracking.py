@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import tifffile
 
+from nucleocyto.masks import segment_stack
 from nucleocyto.tracking import Tracker, TrackParams
 
 SHAPE = (40, 60)
@@ -107,3 +109,24 @@ def test_overlap_prefers_the_larger_overlap():
 def test_bad_parameters_are_rejected(kwargs):
     with pytest.raises(ValueError):
         TrackParams(**kwargs)
+
+
+def test_tracking_changes_only_ids_on_the_real_movie(real_movie, tmp_path):
+    """Same pixels in every nucleus and ring with and without tracking: only the numbers differ,
+    one-to-one in each frame, so the classic pooled numbers cannot change."""
+    stack = np.stack([tifffile.imread(real_movie[0]), tifffile.imread(real_movie[1])], axis=1)
+    outputs = {}
+    for method in ("none", "overlap"):
+        paths = tmp_path / f"{method}_nuclei.npy", tmp_path / f"{method}_cytosol.npy"
+        segment_stack(stack, *paths, tracking=TrackParams(method=method))
+        outputs[method] = [np.load(path) for path in paths]
+    for plain, tracked in zip(outputs["none"], outputs["overlap"]):
+        np.testing.assert_array_equal(plain > 0, tracked > 0)
+        base = int(tracked.max()) + 1
+        for t in range(len(plain)):
+            pairs = np.unique(plain[t].astype(np.int64) * base + tracked[t])
+            old, new = np.divmod(pairs, base)
+            assert len(set(old)) == len(set(new)) == len(pairs), f"frame {t}: not one-to-one"
+    nuclei = outputs["overlap"][0]
+    main = np.bincount(nuclei[0].ravel())[1:].argmax() + 1
+    assert all((frame == main).sum() > 1000 for frame in nuclei), "the nucleus keeps its id all movie long"
