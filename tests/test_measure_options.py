@@ -86,7 +86,8 @@ def test_no_background_pixel_gives_nan_and_a_warning(movie, caplog):
 
 def test_cell_table_ratios(movie):
     stack, nuclei, cytosol, _ = movie
-    table = measure_stack(stack, nuclei, cytosol, "s", 30.0, BackgroundParams(method="fixed", fixed={"poi": 100, "nucleus": 0}))
+    fixed = BackgroundParams(method="fixed", fixed={"poi": 100, "nucleus": 0})
+    table = measure_stack(stack, nuclei, cytosol, "s", 30.0, fixed)
     cells = cell_table(table)
     assert len(cells) == 12 * (4 + 1)
     poi = table[table["channel"] == "poi"].set_index(["frame", "cell_id", "region"])

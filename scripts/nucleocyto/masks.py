@@ -301,13 +301,14 @@ def keep_ring_above(rings: np.ndarray, poi: np.ndarray, method: str | float) -> 
         Raw POI frame.
     method : str or float
         Threshold method of the whole POI frame (see :func:`threshold_value`) or a manual value
-        (counts). Ring pixels with ``poi <= threshold`` (outside the cell) are dropped.
+        (counts). Ring pixels with ``poi <= threshold`` (outside the cell) are dropped. A
+        method has nothing to separate in a constant frame, whose rings are kept whole.
 
     Returns
     -------
     (Y, X) ndarray of int32
     """
-    if poi.min() == poi.max():
+    if isinstance(method, str) and poi.min() == poi.max():
         return rings.astype(LABEL_DTYPE, copy=False)
     inside = poi > threshold_value(poi, method)
     return np.where(inside, rings, 0).astype(LABEL_DTYPE, copy=False)
