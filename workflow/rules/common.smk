@@ -12,11 +12,15 @@ sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
 
 from nucleocyto.errors import InputError  # noqa: E402
 from nucleocyto.masks import MaskParams  # noqa: E402
+from nucleocyto.measure import BackgroundParams  # noqa: E402
 from nucleocyto.samples import channel_sources, load_sample_sheet  # noqa: E402
+from nucleocyto.tracking import TrackParams  # noqa: E402
 
 validate(config, "../schemas/config.schema.yaml")
 try:
     MaskParams(**config["masks"])
+    TrackParams(**config["tracking"])
+    BackgroundParams(**config["background"])
     SAMPLES = load_sample_sheet(config["samples"])
 except (InputError, ValueError) as error:
     raise WorkflowError(str(error)) from None
@@ -62,7 +66,7 @@ def sample_conditions():
 def sample_outputs(sample):
     """Every per-sample result file."""
     folder = f"results/{sample}"
-    tables = ["intensities.parquet", "correlation.parquet", "translocation.parquet"]
+    tables = ["intensities.parquet", "cells.parquet", "correlation.parquet", "translocation.parquet"]
     figures = [f"figures/{name}.{ext}" for name in FIGURES for ext in ("png", "svg")]
     return [f"{folder}/{name}" for name in tables + figures]
 

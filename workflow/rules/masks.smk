@@ -1,5 +1,6 @@
 rule masks:
-    """Nucleus labels from the nuclear-marker channel and cytosol-ring labels, per frame."""
+    """Nucleus labels from the nuclear-marker channel and cytosol-ring labels, per frame; tracking relabels
+    them with track ids as the frames are written."""
     input:
         stack="results/{sample}/stack.npy",
     output:
@@ -7,6 +8,7 @@ rule masks:
         cytosol="results/{sample}/cytosol.npy",
     params:
         masks=config["masks"],
+        tracking=config["tracking"],
     log:
         "logs/masks/{sample}.log",
     benchmark:
