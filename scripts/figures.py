@@ -3,6 +3,7 @@
 import pandas as pd
 
 from nucleocyto import figures_sample as draw
+from nucleocyto.errors import InputError
 from nucleocyto.figures import montage_frames, poi_by_cell, pooled_poi, select_cells
 from nucleocyto.report_tables import cell_table, write_html
 from nucleocyto.step import open_sample_arrays, read_metadata, run_step
@@ -19,7 +20,10 @@ def main(snakemake):
         save(fig, output[name], output[f"{name}_svg"], params.dpi)
 
     stack, nuclei, cytosol = open_sample_arrays(snakemake.input)
-    shown = montage_frames(n_frames, params.montage_frames)
+    try:
+        shown = montage_frames(n_frames, params.montage_frames)
+    except InputError as error:
+        raise InputError(f"sample {sample}: figures.{error}") from None
     write("overlay", draw.overlay_montage(stack, nuclei, cytosol, shown, interval, pixel, params.montage_columns,
                                           f"{sample}: POI with nucleus and cytosol-ring masks"))
     intensities = pd.read_parquet(snakemake.input.intensities)

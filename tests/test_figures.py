@@ -121,7 +121,7 @@ def test_montage_frames_beyond_the_movie_are_dropped_with_a_warning(caplog):
     with caplog.at_level(logging.WARNING):
         assert montage_frames(10, [5, 12]) == [5]
     assert "[12]" in caplog.text
-    with pytest.raises(InputError, match="10-frame movie"):
+    with pytest.raises(InputError, match="none of these frames is in the 10-frame movie"):
         montage_frames(10, [10, 11])
 
 
@@ -240,3 +240,27 @@ def test_sample_table(movie):
     assert [row["N/C first frame"], row["N/C max"], row["N/C last frame"]] == pytest.approx(
         [ratio.iloc[0], ratio.max(), ratio.iloc[-1]])
     assert row["cell ids"] == movie["cells"]["cell_id"].nunique()
+
+
+@pytest.mark.parametrize("blank", [slice(0, 3), slice(None)], ids=["first-frames-blank", "all-blank"])
+def test_frames_without_nuclei_still_give_every_figure_and_table(tmp_path, blank):
+    """Blank nuclear-marker frames have no cells: figures show gaps (or say there are no cells)."""
+    poi, marker, _ = render_movie(grid_cells(4, (60, 60), seed=1), 6, (60, 60), seed=1)
+    marker[blank] = 100
+    stack = np.stack([poi, marker], axis=1)
+    nuclei = np.stack([nucleus_labels(frame) for frame in marker])
+    cytosol = np.stack([ring_labels(frame) for frame in nuclei])
+    intensities = measure_stack(stack, nuclei, cytosol, "blank", INTERVAL_S)
+    correlation = correlate_stack(stack, nuclei, cytosol, "blank", INTERVAL_S)
+    movie = {"stack": stack, "nuclei": nuclei, "cytosol": cytosol, "correlation": correlation,
+             "translocation": temporal_correlations(intensities, "blank"),
+             "cells": poi_by_cell(intensities), "pooled": pooled_poi(intensities)}
+    assert movie["pooled"]["nc_ratio"].iloc[:3].isna().all()
+    assert set(movie["cells"]["frame"]) == set(range(6)[blank.stop or 6:])
+    for name in ("timecourse", "ratio", "correlation", "scatter", "cells", "summary"):
+        save(build(name, movie), tmp_path / f"{name}.png", tmp_path / f"{name}.svg", dpi=50)
+        assert imread(tmp_path / f"{name}.png").shape[0] > 40
+    save(draw.overlay_montage(stack, nuclei, cytosol, [0, 5], INTERVAL_S, PIXEL_UM, 2, "t"),
+         tmp_path / "overlay.png", tmp_path / "overlay.svg", dpi=50)
+    table = cell_table(movie["cells"], movie["pooled"], movie["translocation"], PIXEL_UM)
+    assert len(table) == 1 + movie["cells"]["cell_id"].nunique()

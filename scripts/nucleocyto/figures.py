@@ -51,7 +51,7 @@ def montage_frames(n_frames: int, request: int | list[int]) -> list[int]:
         log.warning("figures.montage_frames: frames %s are not in this %d-frame movie; not shown",
                     sorted(set(request) - set(frames)), n_frames)
     if not frames:
-        raise InputError(f"none of the montage frames {sorted(request)} exists in this {n_frames}-frame movie")
+        raise InputError(f"montage_frames {sorted(request)}: none of these frames is in the {n_frames}-frame movie")
     return frames
 
 
@@ -71,7 +71,8 @@ def poi_by_cell(intensities: pd.DataFrame) -> pd.DataFrame:
         ``nucleus_area_px``.
     """
     poi = intensities[(intensities["channel"] == "poi") & ~intensities["mask_empty"]]
-    wide = poi.pivot(index=["frame", "cell_id"], columns="region", values=["mean", "area_px"])
+    columns = pd.MultiIndex.from_product([["mean", "area_px"], ["nucleus", "cytosol"]])
+    wide = poi.pivot(index=["frame", "cell_id"], columns="region", values=["mean", "area_px"]).reindex(columns=columns)
     table = pd.DataFrame(
         {
             "nucleus": wide[("mean", "nucleus")],

@@ -25,6 +25,9 @@ from .style import (
     COLORS, PAGE_WIDTH_IN, TIME_CMAP, band, figure, markers, styled, time_axis, time_label,
 )
 
+#: Smallest range of the N/C ratio axis, so that a flat ratio looks flat.
+MIN_RATIO_SPAN = 0.2
+
 #: Outline that keeps white text readable on bright and dark pixels alike.
 _OUTLINE = [patheffects.withStroke(linewidth=1.6, foreground="black")]
 
@@ -125,6 +128,10 @@ def ratio(cells: pd.DataFrame, pooled: pd.DataFrame, n_frames: int, frame_interv
     banded = _line_and_band(ax, x, pooled["nc_ratio"], cells, "nc_ratio", COLORS["ratio"], "cells pooled", n_frames)
     ax.axhline(1.0, color="black", lw=0.6, ls=":", label="N/C = 1")
     _legend_above(ax, [COLORS["ratio"]] if banded else [])
+    low, high = ax.get_ylim()
+    if high - low < MIN_RATIO_SPAN:  # do not blow up noise around a flat ratio
+        middle = (low + high) / 2
+        ax.set_ylim(middle - MIN_RATIO_SPAN / 2, middle + MIN_RATIO_SPAN / 2)
     ax.set(xlabel=xlabel, ylabel="N/C ratio of POI means (nucleus / cytosol)")
     fig.suptitle(title)
     return fig
@@ -194,9 +201,18 @@ def cell_panels(
     cells : DataFrame
         :func:`nucleocyto.figures.poi_by_cell` table.
     ids : list of int
-        Cells to show (see :func:`nucleocyto.figures.select_cells`), one panel each.
+        Cells to show (see :func:`nucleocyto.figures.select_cells`), one panel each; none gives
+        a figure that says so.
     """
-    ncols = min(len(ids), 8, math.ceil(math.sqrt(1.6 * len(ids))))
+    if not ids:
+        fig, ax = figure(3.2, 1.2)
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, "no nucleus found in any frame", ha="center", va="center", transform=ax.transAxes)
+        fig.suptitle(title)
+        return fig
+    guess = math.ceil(math.sqrt(1.6 * len(ids)))  # about 1.6 times as many columns as rows
+    options = range(max(1, guess - 1), min(8, guess + 1, len(ids)) + 1)
+    ncols = min(options, key=lambda c: (c * math.ceil(len(ids) / c) - len(ids), -c))  # fewest empty slots
     nrows = math.ceil(len(ids) / ncols)
     panel_w = min(1.6, PAGE_WIDTH_IN / ncols)
     fig, axes = figure(max(panel_w * ncols, 3.2), 0.8 * panel_w * nrows + 0.9, ncols=ncols, nrows=nrows,
