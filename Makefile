@@ -1,5 +1,6 @@
 # make run   - create .venv if needed, run the pipeline on the bundled demo data
 # make test  - create .venv if needed, run the test suite
+# make report - run the pipeline, then write the self-contained HTML report results/report.html
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin

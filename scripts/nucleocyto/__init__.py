@@ -11,7 +11,10 @@ no Snakemake imports. Each module has one job:
 - :mod:`nucleocyto.coloc`: pixel-wise colocalisation measures per label.
 - :mod:`nucleocyto.temporal`: correlation of intensity traces over time.
 - :mod:`nucleocyto.correlation`: the per-frame and per-cell correlation tables.
-- :mod:`nucleocyto.figures`: the figures.
+- :mod:`nucleocyto.figures`: the numbers behind the figures (traces, ratios, spread).
+- :mod:`nucleocyto.figures_sample`, :mod:`nucleocyto.figures_summary`: the figures of one movie
+  and of all movies, in the shared :mod:`nucleocyto.style`.
+- :mod:`nucleocyto.report_tables`: the small HTML tables of the report.
 - :mod:`nucleocyto.synthetic`: synthetic movies with known ground truth.
 """
 

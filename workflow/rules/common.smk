@@ -68,9 +68,10 @@ def sample_outputs(sample):
     folder = f"results/{sample}"
     tables = ["intensities.parquet", "cells.parquet", "correlation.parquet", "translocation.parquet"]
     figures = [f"figures/{name}.{ext}" for name in FIGURES for ext in ("png", "svg")]
-    return [f"{folder}/{name}" for name in tables + figures]
+    return [f"{folder}/{name}" for name in tables + figures + ["cells.html"]]
 
 
 def all_outputs():
     outputs = [path for sample in SAMPLES.index for path in sample_outputs(sample)]
-    return outputs + ["results/summary.parquet", "results/figures/summary.png"]
+    summary = ["results/summary.parquet", "results/summary.html"]
+    return outputs + summary + ["results/figures/summary.png", "results/figures/summary.svg"]
