@@ -37,7 +37,7 @@ def movie():
     correlation = correlate_stack(stack, nuclei, cytosol, "grid", INTERVAL_S)
     return {
         "stack": stack, "nuclei": nuclei, "cytosol": cytosol, "intensities": intensities,
-        "correlation": correlation, "translocation": temporal_correlations(intensities, "grid"),
+        "correlation": correlation, "translocation": temporal_correlations(intensities, "grid", INTERVAL_S),
         "cells": poi_by_cell(intensities), "pooled": pooled_poi(intensities),
     }
 
@@ -253,7 +253,7 @@ def test_frames_without_nuclei_still_give_every_figure_and_table(tmp_path, blank
     intensities = measure_stack(stack, nuclei, cytosol, "blank", INTERVAL_S)
     correlation = correlate_stack(stack, nuclei, cytosol, "blank", INTERVAL_S)
     movie = {"stack": stack, "nuclei": nuclei, "cytosol": cytosol, "correlation": correlation,
-             "translocation": temporal_correlations(intensities, "blank"),
+             "translocation": temporal_correlations(intensities, "blank", INTERVAL_S),
              "cells": poi_by_cell(intensities), "pooled": pooled_poi(intensities)}
     assert movie["pooled"]["nc_ratio"].iloc[:3].isna().all()
     assert set(movie["cells"]["frame"]) == set(range(6)[blank.stop or 6:])
