@@ -1,3 +1,8 @@
+# Light: runs in the main Snakemake process, never submitted to a cluster.
+localrules:
+    aggregate,
+
+
 rule aggregate:
     """All samples' per-cell translocation summaries in one table and one figure."""
     input:

@@ -9,6 +9,12 @@ rule correlate:
     output:
         correlation="results/{sample}/correlation.parquet",
         translocation="results/{sample}/translocation.parquet",
+    resources:
+        mem_mb=memory_mb(2.0),
+        runtime=runtime_min,
+        cpus_per_task=cpus_per_task,
+    group:
+        "sample"
     log:
         "logs/correlate/{sample}.log",
     benchmark:

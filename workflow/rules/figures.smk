@@ -32,6 +32,12 @@ rule figures:
         svgs=expand("results/{{sample}}/figures/{name}.svg", name=FIGURES),
     params:
         figures=config["figures"],
+    resources:
+        mem_mb=memory_mb(0.5),
+        runtime=runtime_min,
+        cpus_per_task=cpus_per_task,
+    group:
+        "sample"
     log:
         "logs/figures/{sample}.log",
     benchmark:

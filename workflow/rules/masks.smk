@@ -7,6 +7,12 @@ rule masks:
         cytosol="results/{sample}/cytosol.npy",
     params:
         masks=config["masks"],
+    resources:
+        mem_mb=memory_mb(3.0),
+        runtime=runtime_min,
+        cpus_per_task=cpus_per_task,
+    group:
+        "sample"
     log:
         "logs/masks/{sample}.log",
     benchmark:

@@ -7,6 +7,12 @@ rule measure:
         cytosol="results/{sample}/cytosol.npy",
     output:
         intensities="results/{sample}/intensities.parquet",
+    resources:
+        mem_mb=memory_mb(3.0),
+        runtime=runtime_min,
+        cpus_per_task=cpus_per_task,
+    group:
+        "sample"
     log:
         "logs/measure/{sample}.log",
     benchmark:
