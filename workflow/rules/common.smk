@@ -72,7 +72,6 @@ def all_outputs():
     return outputs + ["results/summary.parquet", "results/figures/summary.png"]
 
 
-
 # Cluster resources (docs/cluster.md): cheap callables on the size of the sample's TIFF file(s),
 # which exists before any of its jobs runs (a group job's totals skip values that depend on
 # not-yet-written inputs). A retry (--retries) doubles them.
