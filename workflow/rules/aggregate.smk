@@ -1,3 +1,9 @@
+# Light: runs in the main Snakemake process, never submitted to a cluster.
+localrules:
+    aggregate,
+    summary_figures,
+
+
 rule aggregate:
     """All samples' per-cell translocation summaries in one table."""
     input:

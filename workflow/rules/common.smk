@@ -75,3 +75,26 @@ def all_outputs():
     outputs = [path for sample in SAMPLES.index for path in sample_outputs(sample)]
     summary = ["results/summary.parquet", "results/summary.html"]
     return outputs + summary + ["results/figures/summary.png", "results/figures/summary.svg"]
+
+
+# Cluster resources (docs/cluster.md): cheap callables on the size of the sample's TIFF file(s),
+# which exists before any of its jobs runs (a group job's totals skip values that depend on
+# not-yet-written inputs). A retry (--retries) doubles them.
+def movie_mb(wildcards):
+    """Total size (MB) of a sample's TIFF file(s), from os.stat."""
+    return sum(Path(path).stat().st_size for path in tiff_inputs(wildcards)) / 1e6
+
+
+def memory_mb(per_movie_mb):
+    """mem_mb callable: 1000 MB (Python and libraries) + per_movie_mb x the movie size (MB)."""
+    return lambda wildcards, attempt: int(1000 + per_movie_mb * movie_mb(wildcards)) * attempt
+
+
+def runtime_min(wildcards, attempt):
+    """runtime (minutes): 10 + 1 per 100 MB of movie (measured: under 3 min per GB and step)."""
+    return int(10 + movie_mb(wildcards) / 100) * attempt
+
+
+def cpus_per_task(wildcards, threads):
+    """One SLURM CPU per Snakemake thread."""
+    return threads

@@ -11,6 +11,12 @@ rule correlate:
         translocation="results/{sample}/translocation.parquet",
     params:
         correlation=config["correlation"],
+    resources:
+        mem_mb=memory_mb(2.0),
+        runtime=runtime_min,
+        cpus_per_task=cpus_per_task,
+    group:
+        "sample"
     log:
         "logs/correlate/{sample}.log",
     benchmark:

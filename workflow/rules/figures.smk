@@ -49,6 +49,12 @@ rule figures:
         montage_columns=config["figures"]["montage_columns"],
         max_cells=config["figures"]["max_cells"],
         dpi=config["figures"]["dpi"],
+    resources:
+        mem_mb=memory_mb(0.5),
+        runtime=runtime_min,
+        cpus_per_task=cpus_per_task,
+    group:
+        "sample"
     log:
         "logs/figures/{sample}.log",
     benchmark:

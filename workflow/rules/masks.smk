@@ -9,6 +9,12 @@ rule masks:
     params:
         masks=config["masks"],
         tracking=config["tracking"],
+    resources:
+        mem_mb=memory_mb(3.0),
+        runtime=runtime_min,
+        cpus_per_task=cpus_per_task,
+    group:
+        "sample"
     log:
         "logs/masks/{sample}.log",
     benchmark:

@@ -11,6 +11,12 @@ rule measure:
         cells="results/{sample}/cells.parquet",
     params:
         background=config["background"],
+    resources:
+        mem_mb=memory_mb(3.0),
+        runtime=runtime_min,
+        cpus_per_task=cpus_per_task,
+    group:
+        "sample"
     log:
         "logs/measure/{sample}.log",
     benchmark:
