@@ -145,6 +145,53 @@ def test_costes_thresholds_equal_brute_force(seed):
             assert np.isnan(got).all() and np.isnan(result["manders_m1"][i])
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_integer_values_give_the_same_measures_in_every_dtype(seed):
+    """uint16 and int32 images are counted and their pixels with equal values merged; float images
+    of the same values are sorted pixel by pixel: the measures agree and equal their references."""
+    rng = np.random.default_rng(seed)
+    x, y = (channel // 40 for channel in random_pair(rng, (60, 70), integer=True))  # many equal pairs
+    labels = random_labels(rng, x.shape, 6)
+    ids = np.unique(labels[labels > 0])
+    expected = colocalisation_by_label(x, y, labels, ids)
+    for dtype in (np.int32, np.float32, np.float64):
+        got = colocalisation_by_label(x.astype(dtype), y.astype(dtype), labels, ids)
+        for name, values in expected.items():
+            np.testing.assert_allclose(got[name], values, rtol=0, atol=TOL, err_msg=f"{name} {dtype}")
+    for i, k in enumerate(ids):
+        check_against_references(x, y, labels == k, {name: values[i] for name, values in expected.items()})
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_wide_integer_range_and_background_label(seed):
+    """Values spread over millions of counts (sorted, not counted) and label 0 reported as a label."""
+    rng = np.random.default_rng(seed)
+    shape = (12, 15)
+    x = rng.integers(0, 60, shape) * 100_003
+    y = np.rint(rng.choice([0.3, 1.0, 4.0]) * x + 1e6 * rng.random(shape)).astype(np.int64)
+    labels = random_labels(rng, shape, 3)
+    ids = np.unique(labels)
+    assert ids[0] == 0
+    result = colocalisation_by_label(x, y, labels, ids)
+    for i, k in enumerate(ids):
+        mask = labels == k
+        row = {name: values[i] for name, values in result.items()}
+        check_against_references(x, y, mask, row)
+        if row["pearson_r"] > 0:
+            got = (row["costes_threshold_x"], row["costes_threshold_y"])
+            np.testing.assert_allclose(got, brute_force_costes(x[mask], y[mask]), rtol=1e-9)
+
+
+@pytest.mark.parametrize("integer", [True, False])
+def test_whole_image_scope(integer):
+    """One label over a whole image, too many distinct value pairs to merge: each pixel is a point."""
+    rng = np.random.default_rng(7)
+    x, y = random_pair(rng, (80, 90), integer)
+    result = colocalisation_by_label(x, y, np.ones(x.shape, np.int8), np.array([1]))
+    check_against_references(x, y, np.ones(x.shape, bool), {name: values[0] for name, values in result.items()})
+    assert np.isfinite(result["costes_threshold_x"][0])
+
+
 def test_costes_thresholds_sit_in_the_data_range():
     rng = np.random.default_rng(1)
     x = rng.integers(0, 1000, (40, 40))
