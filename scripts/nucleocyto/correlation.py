@@ -87,7 +87,7 @@ def frame_correlations(
             costes_pvalue_by_label(x, y, labels, labelled, block_px, shuffles, rng)
             if shuffles > 0 else np.full(len(labelled), np.nan)
         )
-        part["cell_id"] = labelled if scope == "cell" else np.zeros(1)
+        part["cell_id"] = labelled if scope == "cell" else np.zeros(1, np.int64)
         part["scope"] = np.full(len(labelled), scope, object)
         parts.append(part)
     table = pd.DataFrame({name: np.concatenate([part[name] for part in parts]) for name in parts[0]})
