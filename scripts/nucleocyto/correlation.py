@@ -77,21 +77,22 @@ def frame_correlations(
     one = np.array([1])
     scopes = [
         ("cell", cells, ids),
-        ("all_cells", (cells > 0).astype(np.int8), one),
+        ("all_cells", (cells > 0).view(np.int8), one),
         ("frame", np.ones(x.shape, np.int8), one),
     ]
     parts = []
     for scope, labels, labelled in scopes:
-        part = pd.DataFrame(colocalisation_by_label(x, y, labels, labelled)).rename(columns=_NAMES)
+        part = colocalisation_by_label(x, y, labels, labelled)
         part["costes_p"] = (
-            costes_pvalue_by_label(x, y, labels, labelled, block_px, shuffles, rng) if shuffles > 0 else np.nan
+            costes_pvalue_by_label(x, y, labels, labelled, block_px, shuffles, rng)
+            if shuffles > 0 else np.full(len(labelled), np.nan)
         )
-        part.insert(0, "cell_id", labelled if scope == "cell" else 0)
-        part.insert(0, "scope", scope)
+        part["cell_id"] = labelled if scope == "cell" else np.zeros(1, np.int64)
+        part["scope"] = np.full(len(labelled), scope, object)
         parts.append(part)
-    table = pd.concat(parts, ignore_index=True)
+    table = pd.DataFrame({name: np.concatenate([part[name] for part in parts]) for name in parts[0]})
     table["cell_id"] = table["cell_id"].astype(np.int64)
-    return table[list(COLUMNS[3:])]
+    return table.rename(columns=_NAMES)[list(COLUMNS[3:])]
 
 
 def correlate_stack(
