@@ -11,7 +11,11 @@ from nucleocyto.step import run_step
 def main(snakemake):
     stack = np.load(snakemake.input.stack, mmap_mode="r", allow_pickle=False)
     counts = segment_stack(
-        stack, snakemake.output.nuclei, snakemake.output.cytosol, MaskParams(**snakemake.params.masks)
+        stack,
+        snakemake.output.nuclei,
+        snakemake.output.cytosol,
+        MaskParams(**snakemake.params.masks),
+        threads=snakemake.threads,
     )
     logging.getLogger("masks").info(
         "%d frames; cells per frame: min %d, max %d", len(counts), min(counts), max(counts)

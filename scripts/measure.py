@@ -8,7 +8,9 @@ from nucleocyto.tables import write_parquet
 def main(snakemake):
     metadata = read_metadata(snakemake.input.metadata)
     arrays = open_sample_arrays(snakemake.input)
-    table = measure_stack(*arrays, snakemake.wildcards.sample, metadata["frame_interval_s"])
+    table = measure_stack(
+        *arrays, snakemake.wildcards.sample, metadata["frame_interval_s"], threads=snakemake.threads
+    )
     write_parquet(table, snakemake.output.intensities, provenance(snakemake))
 
 

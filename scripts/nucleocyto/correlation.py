@@ -13,6 +13,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from .frames import map_frames
 from .measure import pooled_means
 
 #: Scopes of the per-frame correlation table.
@@ -97,7 +98,7 @@ def frame_correlations(
 def correlate_stack(
     stack: np.ndarray, nuclei: np.ndarray, cytosol: np.ndarray, sample: str, frame_interval_s: float | None
 ) -> pd.DataFrame:
-    """The per-frame correlation table of a movie, one frame in memory at a time.
+    """The per-frame correlation table of a movie, a few frames in memory at a time.
 
     Returns
     -------
@@ -106,8 +107,12 @@ def correlate_stack(
     """
     interval = frame_interval_s if frame_interval_s is not None else math.nan
     parts = []
-    for t in range(stack.shape[0]):
-        part = frame_correlations(np.asarray(stack[t]), np.asarray(nuclei[t]), np.asarray(cytosol[t]))
+    frames = map_frames(
+        lambda t: frame_correlations(np.asarray(stack[t]), np.asarray(nuclei[t]), np.asarray(cytosol[t])),
+        stack.shape[0],
+        release=(stack, nuclei, cytosol),
+    )
+    for t, part in enumerate(frames):
         part.insert(0, "frame", t)
         parts.append(part)
     table = pd.concat(parts, ignore_index=True)
