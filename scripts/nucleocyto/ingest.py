@@ -105,6 +105,7 @@ def ingest(
     metadata_path: str | Path,
     frame_interval_s: float | None = None,
     pixel_size_um: float | None = None,
+    threads: int = 1,
 ) -> dict:
     """Write the canonical stack and its metadata for one sample.
 
@@ -121,6 +122,8 @@ def ingest(
         Output JSON (see ``docs/outputs.md``).
     frame_interval_s, pixel_size_um : float, optional
         Overrides for the calibration read from the files (seconds, micrometres per pixel).
+    threads : int
+        With 2 or more, the sources' SHA-256 checksums are computed while the frames are copied.
 
     Returns
     -------
@@ -133,10 +136,11 @@ def ingest(
     shape = (n_frames, len(CHANNELS), *plane_shape)
     log.info("sample %s: writing stack %s of %s", sample, shape, dtype)
 
+    paths = {lay.source.path for lay in layouts}
     with ExitStack() as files:
-        # Checksums of the sources, computed on another thread while the frames are copied.
+        # With two threads, the sources are hashed on the second one while the frames are copied.
         hasher = files.enter_context(ThreadPoolExecutor(max_workers=1))
-        checksums = {path: hasher.submit(sha256sum, path) for path in {lay.source.path for lay in layouts}}
+        hashing = {path: hasher.submit(sha256sum, path) for path in paths} if threads > 1 else {}
         readers = [files.enter_context(PlaneReader(layout.source.path)) for layout in layouts]
 
         def read_frame(t: int) -> np.ndarray:
@@ -150,6 +154,7 @@ def ingest(
         stack = files.enter_context(FrameWriter(tmp, shape, dtype))
         for frame in map_frames(read_frame, n_frames):
             stack.write(frame)
+        checksums = {path: hashing[path].result() if path in hashing else sha256sum(path) for path in paths}
 
     interval, pixel = _calibration(layouts, frame_interval_s, pixel_size_um)
     if interval is None:
@@ -171,7 +176,7 @@ def ingest(
                 "axes": layout.info.axes,
                 "shape": list(layout.info.shape),
                 "dtype": layout.info.dtype.name,
-                "sha256": checksums[layout.source.path].result(),
+                "sha256": checksums[layout.source.path],
             }
             for name, layout in zip(CHANNELS, layouts)
         ],

@@ -8,6 +8,7 @@ rule ingest:
     params:
         sources=ingest_sources,
         calibration=calibration_override,
+    threads: 2
     log:
         "logs/ingest/{sample}.log",
     benchmark:

@@ -7,6 +7,7 @@ rule masks:
         cytosol="results/{sample}/cytosol.npy",
     params:
         masks=config["masks"],
+    threads: 2
     log:
         "logs/masks/{sample}.log",
     benchmark:

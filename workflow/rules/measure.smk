@@ -7,6 +7,7 @@ rule measure:
         cytosol="results/{sample}/cytosol.npy",
     output:
         intensities="results/{sample}/intensities.parquet",
+    threads: 2
     log:
         "logs/measure/{sample}.log",
     benchmark:
