@@ -48,6 +48,8 @@ from skimage.segmentation import expand_labels
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
 
+from nucleocyto.masks import nucleus_labels, ring_labels  # noqa: E402
+from nucleocyto.measure import measure_frame  # noqa: E402
 from nucleocyto.synthetic import Cell, Optics, grid_cells, poi_levels  # noqa: E402
 
 #: Steps whose per-frame time is compared with the classic loop.
@@ -139,13 +141,46 @@ def classic_frame(poi: np.ndarray, marker: np.ndarray) -> tuple[list[float], np.
     return means, owners
 
 
-def time_classic(paths: dict[str, Path], n_frames: int) -> float:
-    """Seconds for the classic loop over ``n_frames`` frames, reading each plane from the TIFFs."""
-    start = time.perf_counter()
+def time_classic(paths: dict[str, Path], n_frames: int) -> tuple[float, float]:
+    """Wall-clock and CPU seconds of the classic loop over ``n_frames`` frames, reading each
+    plane from the TIFFs."""
+    wall, cpu = time.perf_counter(), time.process_time()
     with tifffile.TiffFile(paths["poi"]) as poi, tifffile.TiffFile(paths["nucleus"]) as marker:
         for t in range(n_frames):
             classic_frame(poi.asarray(key=t, series=0), marker.asarray(key=t, series=0))
-    return time.perf_counter() - start
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def time_compute(paths: dict[str, Path], n_frames: int, sample: int = 50) -> tuple[float, float]:
+    """Seconds per frame of the classic computation and of the pipeline's per-frame library
+    calls (``nucleus_labels``, ``ring_labels``, ``measure_frame``) on the same frames held in
+    memory: no file I/O, no process start, one thread."""
+    shown = np.unique(np.linspace(0, n_frames - 1, min(sample, n_frames)).astype(int))
+    with tifffile.TiffFile(paths["poi"]) as poi, tifffile.TiffFile(paths["nucleus"]) as marker:
+        frames = [(poi.asarray(key=int(t), series=0), marker.asarray(key=int(t), series=0)) for t in shown]
+    start = time.perf_counter()
+    for poi_frame, marker_frame in frames:
+        classic_frame(poi_frame, marker_frame)
+    classic = (time.perf_counter() - start) / len(frames)
+    start = time.perf_counter()
+    for poi_frame, marker_frame in frames:
+        nuclei = nucleus_labels(marker_frame)
+        measure_frame(np.stack([poi_frame, marker_frame]), nuclei, ring_labels(nuclei))
+    return classic, (time.perf_counter() - start) / len(frames)
+
+
+def page_cache_write_speed(folder: Path, megabytes: int = 1024) -> float:
+    """GB/s of plain sequential writes of a new file in ``folder`` (the kind of write every step
+    does for its outputs); the file is deleted afterwards."""
+    block = np.ones(4 << 20, np.uint8)
+    path = folder / "write_speed.bin"
+    start = time.perf_counter()
+    with open(path, "wb") as handle:
+        for _ in range(megabytes // 4):
+            handle.write(block.data)
+    seconds = time.perf_counter() - start
+    path.unlink()
+    return megabytes / 1024 / seconds
 
 
 # --- the pipeline ----------------------------------------------------------------------------
@@ -167,8 +202,8 @@ def snakemake(workdir: Path, sheet: Path, *args: str) -> float:
 
 
 def run_pipeline(workdir: Path, paths: dict[str, Path], cores: int) -> pd.DataFrame:
-    """Run the whole workflow on the movie; one row per step: ``s`` and ``max_rss`` (MB) from the
-    step's Snakemake benchmark file."""
+    """Run the whole workflow on the movie; one row per step with ``s`` (wall-clock), ``cpu_time``
+    and ``max_rss`` (MB) from the step's Snakemake benchmark file."""
     workdir.mkdir(parents=True, exist_ok=True)
     sheet = workdir / "samples.tsv"
     sheet.write_text(
@@ -180,7 +215,7 @@ def run_pipeline(workdir: Path, paths: dict[str, Path], cores: int) -> pd.DataFr
     for step in STEPS:
         name = f"{step}.tsv" if step == "aggregate" else f"{step}/{SAMPLE}.tsv"
         record = pd.read_csv(workdir / "benchmarks" / name, sep="\t").iloc[-1]
-        rows.append({"step": step, "s": float(record["s"]), "max_rss": float(record["max_rss"])})
+        rows.append({"step": step, **{key: pd.to_numeric(record[key], errors="coerce") for key in ("s", "cpu_time", "max_rss")}})
     return pd.DataFrame(rows).set_index("step")
 
 
@@ -228,36 +263,47 @@ def machine() -> dict[str, str]:
     }
 
 
-def report(args: argparse.Namespace, movie_gb: float, classic_s: float, steps: pd.DataFrame,
-           dry_run_s: float, load: tuple[tuple[float, ...], tuple[float, ...]]) -> str:
+def report(args: argparse.Namespace, results: dict) -> str:
     """The benchmark report as markdown."""
-    per_frame = lambda seconds: 1000 * seconds / args.frames  # noqa: E731
-    classic_ms = per_frame(classic_s)
-    core_ms = per_frame(steps.loc[list(CORE_STEPS), "s"].sum())
+    steps, frames = results["steps"], args.frames
+    ms = lambda seconds: 1000 * seconds / frames  # noqa: E731
+    classic_wall, classic_cpu = results["classic"]
+    core = steps.loc[list(CORE_STEPS)].sum()
     lines = [
-        f"Movie: {args.frames} frames × {args.size} × {args.size} px × 2 channels, uint16, "
-        f"{args.cells} cells ({movie_gb:.2f} GB of TIFF); pipeline run with `--cores {args.cores}`.",
+        f"Movie: {frames} frames × {args.size} × {args.size} px × 2 channels, uint16, {args.cells} cells "
+        f"({results['movie_gb']:.2f} GB of TIFF); pipeline run with `--cores {args.cores}`.",
         "",
-        "| step | wall time (s) | per frame (ms) | classic loop / step | peak RSS (MB) |",
-        "| --- | ---: | ---: | ---: | ---: |",
-        f"| classic loop (Otsu, 2 disk dilations, expand_labels, mask means) | {classic_s:.1f} | "
-        f"{classic_ms:.1f} | 1.0 | |",
+        "| step | wall (s) | wall per frame (ms) | classic ÷ step | CPU (s) | peak RSS (MB) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        f"| classic loop (read, Otsu, 2 disk dilations, expand_labels, mask means) | {classic_wall:.1f} "
+        f"| {ms(classic_wall):.1f} | 1.0 | {classic_cpu:.1f} | |",
     ]
     for step, row in steps.iterrows():
-        ratio = f"{classic_ms / per_frame(row['s']):.1f}" if step in CORE_STEPS else ""
-        lines.append(f"| {step} | {row['s']:.1f} | {per_frame(row['s']):.1f} | {ratio} | {row['max_rss']:.0f} |")
+        ratio = f"{classic_wall / row['s']:.1f}" if step in CORE_STEPS else ""
+        rss = f"{row['max_rss']:.0f}" if np.isfinite(row["max_rss"]) else "n/a"  # jobs too short to sample
+        lines.append(f"| {step} | {row['s']:.1f} | {ms(row['s']):.1f} | {ratio} | {row['cpu_time']:.1f} | {rss} |")
+    compute_classic, compute_pipeline = results["compute"]
     lines += [
-        f"| **ingest + masks + measure** | {steps.loc[list(CORE_STEPS), 's'].sum():.1f} | "
-        f"**{core_ms:.1f}** | **{classic_ms / core_ms:.1f}** | {steps.loc[list(CORE_STEPS), 'max_rss'].max():.0f} |",
+        f"| **ingest + masks + measure** | {core['s']:.1f} | **{ms(core['s']):.1f}** | "
+        f"**{classic_wall / core['s']:.1f}** | {core['cpu_time']:.1f} | "
+        f"{steps.loc[list(CORE_STEPS), 'max_rss'].max():.0f} |",
         "",
-        f"Dry run (`snakemake -n`) of {args.samples} samples: **{dry_run_s:.1f} s**.",
+        f"- Ingest + masks + measure: **{classic_wall / core['s']:.1f}×** less wall-clock time per frame "
+        f"than the classic loop, {classic_cpu / core['cpu_time']:.1f}× less CPU time.",
+        f"- Computation alone (frames in memory, one thread): classic {1000 * compute_classic:.1f} ms per "
+        f"frame, pipeline (`nucleus_labels`, `ring_labels`, `measure_frame`) {1000 * compute_pipeline:.1f} ms "
+        f"per frame: {compute_classic / compute_pipeline:.1f}×.",
+        f"- Peak RSS of the largest step: {steps['max_rss'].max():.0f} MB.",
+        f"- Dry run (`snakemake -n`) of {args.samples} samples: **{results['dry_run']:.1f} s**.",
+        f"- Plain sequential writes of a new file in the scratch folder: {results['write_gbps']:.2f} GB/s "
+        f"(the steps write {results['written_gb']:.1f} GB of arrays).",
         "",
-        "Step times are Snakemake's wall-clock `s` (process start to end, so they include Python "
+        "Step times are Snakemake's wall-clock `s` and `cpu_time` (process start to end: they include Python "
         "start-up and imports); peak RSS is Snakemake's `max_rss`.",
         "",
         "Machine: " + "; ".join(f"{key}: {value}" for key, value in machine().items()) + ".",
-        f"Load average (1, 5, 15 min) before: {', '.join(f'{x:.2f}' for x in load[0])}; "
-        f"after: {', '.join(f'{x:.2f}' for x in load[1])}.",
+        f"Load average (1, 5, 15 min) before: {', '.join(f'{x:.2f}' for x in results['load'][0])}; "
+        f"after: {', '.join(f'{x:.2f}' for x in results['load'][1])}.",
     ]
     return "\n".join(lines) + "\n"
 
@@ -285,21 +331,26 @@ def main(argv: list[str] | None = None) -> None:
 
     scratch = args.workdir or Path(tempfile.mkdtemp(prefix="nucleocyto-bench-"))
     scratch.mkdir(parents=True, exist_ok=True)
-    load_before = os.getloadavg()
+    results: dict = {"load": [os.getloadavg()]}
     try:
         print(f"writing a {args.frames}-frame movie to {scratch} ...", flush=True)
         paths = write_movie(scratch / "movie", args.frames, args.size, args.cells)
-        movie_gb = sum(path.stat().st_size for path in paths.values()) / 1e9
+        results["movie_gb"] = sum(path.stat().st_size for path in paths.values()) / 1e9
+        results["write_gbps"] = page_cache_write_speed(scratch, min(1024, max(16, int(results["movie_gb"] * 500))))
         print("timing the classic loop ...", flush=True)
-        classic_s = time_classic(paths, args.frames)
+        results["classic"] = time_classic(paths, args.frames)
+        results["compute"] = time_compute(paths, args.frames)
         print("running the pipeline ...", flush=True)
-        steps = run_pipeline(scratch / "pipeline", paths, args.cores)
+        results["steps"] = run_pipeline(scratch / "pipeline", paths, args.cores)
+        arrays = ("stack.npy", "nuclei.npy", "cytosol.npy")
+        results["written_gb"] = sum((scratch / "pipeline" / "results" / SAMPLE / a).stat().st_size for a in arrays) / 1e9
         print(f"dry run of {args.samples} samples ...", flush=True)
-        dry_run_s = time_dry_run(scratch / "dry_run", args.samples)
+        results["dry_run"] = time_dry_run(scratch / "dry_run", args.samples)
     finally:
         if not args.keep:
             shutil.rmtree(scratch, ignore_errors=True)
-    table = report(args, movie_gb, classic_s, steps, dry_run_s, (load_before, os.getloadavg()))
+    results["load"].append(os.getloadavg())
+    table = report(args, results)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(table)
     if args.docs:

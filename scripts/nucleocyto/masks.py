@@ -228,9 +228,9 @@ def segment_stack(
     n_frames, _, height, width = stack.shape
     shape = (n_frames, height, width)
 
-    def segment(t: int) -> tuple[np.ndarray, np.ndarray]:
+    def segment(t: int) -> tuple[np.ndarray, np.ndarray, int]:
         nuclei = nucleus_labels(np.asarray(stack[t, nucleus_channel]), params)
-        return nuclei, ring_labels(nuclei, params.ring_inner_px, params.ring_outer_px)
+        return nuclei, ring_labels(nuclei, params.ring_inner_px, params.ring_outer_px), int(nuclei.max())
 
     counts = []
     with (
@@ -239,10 +239,10 @@ def segment_stack(
         FrameWriter(tmp_nuclei, shape, LABEL_DTYPE) as nuclei_out,
         FrameWriter(tmp_cytosol, shape, LABEL_DTYPE) as cytosol_out,
     ):
-        for t, (nuclei, rings) in enumerate(map_frames(segment, n_frames, threads, release=(stack,))):
+        for t, (nuclei, rings, count) in enumerate(map_frames(segment, n_frames, threads, release=(stack,))):
             nuclei_out.write(nuclei)
             cytosol_out.write(rings)
-            counts.append(int(nuclei.max()))
-            if counts[-1] == 0:
+            counts.append(count)
+            if count == 0:
                 log.warning("frame %d: empty nucleus mask; its measurements will be NaN", t)
     return counts
