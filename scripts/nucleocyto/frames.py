@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import mmap
 from collections import deque
-from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Callable, Iterator, TypeVar
 
 import numpy as np
@@ -39,9 +39,9 @@ def map_frames(
     Parameters
     ----------
     function : callable
-        Work on frame ``t``; with ``threads > 1`` it runs on worker threads, so it may only
-        write to disjoint parts of shared outputs (e.g. frame ``t`` of an output memory map).
-        numpy, scipy and scikit-image release the GIL in their inner loops, so frames overlap.
+        Work on frame ``t``; with ``threads > 1`` it runs on worker threads (numpy, scipy and
+        scikit-image release the GIL in their inner loops, so frames overlap), so it should
+        return its results rather than write to shared state.
     n_frames : int
     threads : int
         Worker threads; at most ``2 * threads`` frames are in flight at once.

@@ -1,7 +1,8 @@
 """Ingestion: TIFF channels in, canonical (T, C, Y, X) ``.npy`` stack and ``metadata.json`` out.
 
 The stack is written frame by frame (all channels of frame t, then frame t + 1) into the
-``.npy`` file, so memory use does not grow with movie length. Channel order on the C axis is :data:`nucleocyto.CHANNELS`.
+``.npy`` file, so memory use does not grow with movie length. Channel order on the C axis is
+:data:`nucleocyto.CHANNELS`.
 """
 
 from __future__ import annotations
