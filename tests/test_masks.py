@@ -133,3 +133,25 @@ def test_ring_far_apart_nuclei_in_a_large_frame():
     for k, (y, x) in enumerate([(5, 5), (5, 390), (150, 200), (294, 10), (295, 395), (150, 212)]):
         nuclei[y - 4 : y + 4, x - 3 : x + 5] = k + 1
     np.testing.assert_array_equal(ring_labels(nuclei), classic_ring(nuclei, 3, 5))
+
+
+def test_feature_transform_breaks_ties_by_column_then_row():
+    """The rule `ring_labels` relies on to resolve owners in windows: among the nucleus pixels
+    nearest to a pixel, scipy's transform (as used by expand_labels) returns the one with the
+    smallest column, then the smallest row."""
+    from scipy import ndimage
+
+    rng = np.random.default_rng(7)
+    ties = 0
+    for _ in range(150):
+        features = rng.random(tuple(rng.integers(3, 16, 2))) < rng.choice([0.03, 0.1, 0.3])
+        if not features.any():
+            continue
+        _, (rows, cols) = ndimage.distance_transform_edt(~features, return_indices=True)
+        fy, fx = np.nonzero(features)
+        for (y, x), row, col in zip(np.ndindex(features.shape), rows.ravel(), cols.ravel()):
+            d2 = (fy - y) ** 2 + (fx - x) ** 2
+            nearest = sorted(zip(fx[d2 == d2.min()], fy[d2 == d2.min()]))
+            ties += len(nearest) > 1
+            assert (col, row) == nearest[0]
+    assert ties > 100
