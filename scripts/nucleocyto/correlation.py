@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .coloc import MEASURES, colocalisation_by_label, costes_pvalue_by_label
+from .frames import map_frames
 from .measure import pooled_means
 from .temporal import best_lag, detrend, pearson, spearman
 
@@ -105,7 +106,7 @@ def correlate_stack(
     block_px: int = 3,
     seed: int = 0,
 ) -> pd.DataFrame:
-    """The per-frame correlation table of a movie, one frame in memory at a time.
+    """The per-frame correlation table of a movie, a few frames in memory at a time.
 
     Parameters
     ----------
@@ -124,11 +125,15 @@ def correlate_stack(
     """
     interval = frame_interval_s if frame_interval_s is not None else math.nan
     parts = []
-    for t in range(stack.shape[0]):
-        rng = np.random.default_rng((seed, t))
-        part = frame_correlations(
-            np.asarray(stack[t]), np.asarray(nuclei[t]), np.asarray(cytosol[t]), shuffles, block_px, rng
-        )
+    frames = map_frames(
+        lambda t: frame_correlations(
+            np.asarray(stack[t]), np.asarray(nuclei[t]), np.asarray(cytosol[t]),
+            shuffles, block_px, np.random.default_rng((seed, t)),
+        ),
+        stack.shape[0],
+        release=(stack, nuclei, cytosol),
+    )
+    for t, part in enumerate(frames):
         part.insert(0, "frame", t)
         parts.append(part)
     table = pd.concat(parts, ignore_index=True)

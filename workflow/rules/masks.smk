@@ -8,6 +8,7 @@ rule masks:
         cytosol="results/{sample}/cytosol.npy",
     params:
         masks=config["masks"],
+    threads: 2
         tracking=config["tracking"],
     resources:
         mem_mb=memory_mb(3.0),

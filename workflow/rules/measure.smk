@@ -8,6 +8,7 @@ rule measure:
         cytosol="results/{sample}/cytosol.npy",
     output:
         intensities="results/{sample}/intensities.parquet",
+    threads: 2
         cells="results/{sample}/cells.parquet",
     params:
         background=config["background"],
