@@ -8,8 +8,8 @@ rule masks:
         cytosol="results/{sample}/cytosol.npy",
     params:
         masks=config["masks"],
-    threads: 2
         tracking=config["tracking"],
+    threads: 2
     resources:
         mem_mb=memory_mb(3.0),
         runtime=runtime_min,

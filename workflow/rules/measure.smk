@@ -8,10 +8,10 @@ rule measure:
         cytosol="results/{sample}/cytosol.npy",
     output:
         intensities="results/{sample}/intensities.parquet",
-    threads: 2
         cells="results/{sample}/cells.parquet",
     params:
         background=config["background"],
+    threads: 2
     resources:
         mem_mb=memory_mb(3.0),
         runtime=runtime_min,
