@@ -436,3 +436,11 @@ def test_correlate_rule_uses_its_parameters(tmp_path):
     assert translocation["xcorr_lag_frames"].abs().max() <= 2
     np.testing.assert_array_equal(translocation["xcorr_lag_s"], translocation["xcorr_lag_frames"] * 30.0)
     assert (translocation["temporal_pearson_r_detrended"] < -0.9).all()  # import: nucleus up as cytosol goes down
+
+
+def test_lags_longer_than_the_movie_are_undefined():
+    """A 3-frame movie with max_lag 5: lags beyond the movie give NaN instead of failing."""
+    lags, r = lagged_pearson(np.array([1.0, 2.0, 4.0]), np.array([3.0, 1.0, 0.5]), 5)
+    assert list(lags) == list(range(-5, 6))
+    assert np.isnan(r[np.abs(lags) >= 2]).all()
+    assert r[lags == 0][0] == pytest.approx(stats.pearsonr([1, 2, 4], [3, 1, 0.5]).statistic)
