@@ -27,21 +27,27 @@ from nucleocyto.synthetic import grid_cells, render_movie
 N_FRAMES, SHAPE, INTERVAL_S, PIXEL_UM = 10, (120, 120), 30.0, 0.325
 
 
-@pytest.fixture(scope="module")
-def movie():
-    """A drifting 12-cell movie run through the library's masks, measurements and correlations."""
-    poi, marker, _ = render_movie(grid_cells(12, SHAPE, seed=3, drift_px=0.5), N_FRAMES, SHAPE, seed=3)
+def analyse(poi: np.ndarray, marker: np.ndarray, sample: str) -> dict:
+    """Run a (T, Y, X) POI and marker pair through the library's masks, measurements and
+    correlations; returns every table and array the figures take."""
     stack = np.stack([poi, marker], axis=1)
     nuclei = np.stack([nucleus_labels(frame) for frame in marker])
     cytosol = np.stack([ring_labels(frame) for frame in nuclei])
-    intensities = measure_stack(stack, nuclei, cytosol, "grid", INTERVAL_S)
-    correlation = correlate_stack(stack, nuclei, cytosol, "grid", INTERVAL_S)
+    intensities = measure_stack(stack, nuclei, cytosol, sample, INTERVAL_S)
     cells, pooled = split_cells(measure_cell_table(intensities))
     return {
         "stack": stack, "nuclei": nuclei, "cytosol": cytosol, "intensities": intensities,
-        "correlation": correlation, "translocation": temporal_correlations(intensities, "grid", INTERVAL_S),
+        "correlation": correlate_stack(stack, nuclei, cytosol, sample, INTERVAL_S),
+        "translocation": temporal_correlations(intensities, sample, INTERVAL_S),
         "cells": cells, "pooled": pooled,
     }
+
+
+@pytest.fixture(scope="module")
+def movie():
+    """A drifting 12-cell movie run through the library."""
+    poi, marker, _ = render_movie(grid_cells(12, SHAPE, seed=3, drift_px=0.5), N_FRAMES, SHAPE, seed=3)
+    return analyse(poi, marker, "grid")
 
 
 def build(name: str, movie: dict):
@@ -257,26 +263,19 @@ def test_frames_without_nuclei_still_give_every_figure_and_table(tmp_path, blank
     """Blank nuclear-marker frames have no cells: figures show gaps (or say there are no cells)."""
     poi, marker, _ = render_movie(grid_cells(4, (60, 60), seed=1), 6, (60, 60), seed=1)
     marker[blank] = 100
-    stack = np.stack([poi, marker], axis=1)
-    nuclei = np.stack([nucleus_labels(frame) for frame in marker])
-    cytosol = np.stack([ring_labels(frame) for frame in nuclei])
-    intensities = measure_stack(stack, nuclei, cytosol, "blank", INTERVAL_S)
-    correlation = correlate_stack(stack, nuclei, cytosol, "blank", INTERVAL_S)
-    cells, pooled = split_cells(measure_cell_table(intensities))
-    movie = {"stack": stack, "nuclei": nuclei, "cytosol": cytosol, "correlation": correlation,
-             "translocation": temporal_correlations(intensities, "blank", INTERVAL_S),
-             "cells": cells, "pooled": pooled}
+    movie = analyse(poi, marker, "blank")
+    pooled = movie["pooled"]
     assert pooled.index.tolist() == list(range(6))
     assert movie["pooled"]["nc_ratio"].iloc[:3].isna().all()
     assert set(movie["cells"]["frame"]) == set(range(6)[blank.stop or 6:])
     for name in ("timecourse", "ratio", "correlation", "scatter", "cells", "summary"):
         save(build(name, movie), tmp_path / f"{name}.png", tmp_path / f"{name}.svg", dpi=50)
         assert imread(tmp_path / f"{name}.png").shape[0] > 40
-    save(draw.overlay_montage(stack, nuclei, cytosol, [0, 5], INTERVAL_S, PIXEL_UM, 2, "t"),
+    save(draw.overlay_montage(movie["stack"], movie["nuclei"], movie["cytosol"], [0, 5], INTERVAL_S, PIXEL_UM, 2, "t"),
          tmp_path / "overlay.png", tmp_path / "overlay.svg", dpi=50)
     table = cell_table(movie["cells"], movie["pooled"], movie["translocation"], PIXEL_UM)
     assert len(table) == 1 + movie["cells"]["cell_id"].nunique()
-    areas = [(nuclei[t] > 0).sum() for t in range(6)[blank.stop or 6:]]  # frames with nuclei only
+    areas = [(movie["nuclei"][t] > 0).sum() for t in range(6)[blank.stop or 6:]]  # frames with nuclei only
     assert table.iloc[0]["frames"] == len(areas)
     assert table.iloc[0]["nucleus area, median (µm²)"] == pytest.approx(
         np.median(areas) * PIXEL_UM**2 if areas else np.nan, nan_ok=True)

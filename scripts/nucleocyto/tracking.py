@@ -84,18 +84,8 @@ class Tracker:
         return self._next_id - 1
 
     def relabel(self, labels: np.ndarray) -> np.ndarray:
-        """Relabel the next frame's nuclei with track ids: ``track_ids(labels)[labels]``.
-
-        Parameters
-        ----------
-        labels : (Y, X) ndarray of int
-            Nucleus labels of this frame, 0 = background.
-
-        Returns
-        -------
-        (Y, X) ndarray of the same dtype
-            Track ids (equal to ``labels`` when the method is ``none``).
-        """
+        """The next frame's (Y, X) nucleus labels relabelled with track ids (same dtype):
+        ``track_ids(labels)[labels]``."""
         return self.track_ids(labels)[labels]
 
     def track_ids(self, labels: np.ndarray) -> np.ndarray:
