@@ -13,7 +13,7 @@ def main(snakemake):
     table.insert(1, "condition", table["sample"].map(snakemake.params.conditions))
     write_parquet(table, snakemake.output.summary, provenance(snakemake))
     fig = figures.summary(table, snakemake.params.conditions)
-    save(fig, snakemake.output.figure, None, snakemake.params.figures["dpi"])
+    save(fig, snakemake.output.figure, None, snakemake.params.dpi)
 
 
 run_step(main, snakemake)  # noqa: F821 (defined by Snakemake)

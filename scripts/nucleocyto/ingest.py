@@ -6,12 +6,14 @@ grow with movie length. Channel order on the C axis is :data:`nucleocyto.CHANNEL
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
@@ -66,10 +68,12 @@ def describe_channel(source: ChannelSource, sample: str, channel: str) -> Channe
     Raises
     ------
     InputError
-        If the file has extra axes (e.g. Z and T), the channel index is out of range, or a
-        channel file is given without a channel index.
+        ``"sample '<sample>', <channel> channel, <path>: <problem>."`` if the file cannot be
+        read (see :func:`nucleocyto.tiff.read_info`), has extra axes (e.g. Z and T), the channel
+        index is out of range, or a multi-channel file is given without a channel index.
     """
-    info = read_info(source.path)
+    with _about(sample, channel):
+        info = read_info(source.path)
     lead = info.axes[:-2]
     where = f"sample {sample!r}, {channel} channel, {source.path}"
     time_axes = [a for a in lead if a in TIME_AXES]
@@ -132,11 +136,11 @@ def ingest(
 
     with atomic_path(stack_path) as tmp:
         stack = np.lib.format.open_memmap(tmp, mode="w+", dtype=dtype, shape=shape)
-        for c, layout in enumerate(layouts):
-            with PlaneReader(layout.source.path) as reader:
+        for c, (name, layout) in enumerate(zip(CHANNELS, layouts)):
+            with _about(sample, name), PlaneReader(layout.source.path) as reader:
                 for t in range(n_frames):
                     plane = reader.read(layout.plane_index(t))
-                    _check_finite(plane, sample, layout.source.path, t)
+                    _check_finite(plane, layout.source.path, t)
                     stack[t, c] = plane
         stack.flush()
         del stack
@@ -197,9 +201,18 @@ def _common_geometry(sample: str, layouts: list[ChannelLayout]) -> tuple[int, tu
     return first.n_frames, first.info.plane_shape
 
 
-def _check_finite(plane: np.ndarray, sample: str, path: Path, frame: int) -> None:
+@contextlib.contextmanager
+def _about(sample: str, channel: str) -> Iterator[None]:
+    """Prefix the message of an InputError raised inside with the sample and channel."""
+    try:
+        yield
+    except InputError as error:
+        raise InputError(f"sample {sample!r}, {channel} channel, {error}") from None
+
+
+def _check_finite(plane: np.ndarray, path: Path, frame: int) -> None:
     if plane.dtype.kind == "f" and not np.isfinite(plane).all():
-        raise InputError(f"sample {sample!r}, {path}: frame {frame} contains NaN or infinite values.")
+        raise InputError(f"{path}: frame {frame} contains NaN or infinite values.")
 
 
 def _calibration(

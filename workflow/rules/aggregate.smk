@@ -11,7 +11,7 @@ rule aggregate:
         ),
     params:
         conditions=sample_conditions(),
-        figures=config["figures"],
+        dpi=config["figures"]["dpi"],
     log:
         "logs/aggregate.log",
     benchmark:

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from jsonschema import ValidationError
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
@@ -14,13 +15,34 @@ from nucleocyto.errors import InputError  # noqa: E402
 from nucleocyto.masks import MaskParams  # noqa: E402
 from nucleocyto.samples import channel_sources, load_sample_sheet  # noqa: E402
 
-validate(config, "../schemas/config.schema.yaml")
+CONFIG_SOURCE = "config file " + ", ".join(map(str, workflow.configfiles)) if workflow.configfiles else "config"
+
+
+def validated(data, schema, where):
+    """Snakemake's schema validation; a violation becomes one sentence naming `where`, the
+    offending field (or sample-sheet row) and the rule it breaks."""
+    try:
+        validate(data, schema)
+    except WorkflowError as error:
+        cause = error.__context__  # snakemake raises while handling jsonschema's error
+        if not isinstance(cause, ValidationError):
+            raise
+        row = re.search(r"row (\d+)", str(error.args[0]))
+        if row:
+            where += f", sample {data.index[int(row.group(1))]!r}"
+        field = ".".join(map(str, cause.absolute_path))
+        raise WorkflowError(f"{where}: {field + ': ' if field else ''}{cause.message}.") from None
+
+
+validated(config, "../schemas/config.schema.yaml", CONFIG_SOURCE)
 try:
     MaskParams(**config["masks"])
     SAMPLES = load_sample_sheet(config["samples"])
-except (InputError, ValueError) as error:
+except InputError as error:
     raise WorkflowError(str(error)) from None
-validate(SAMPLES, "../schemas/samples.schema.yaml")
+except ValueError as error:
+    raise WorkflowError(f"{CONFIG_SOURCE}: {error}") from None
+validated(SAMPLES, "../schemas/samples.schema.yaml", f"sample sheet {config['samples']}")
 
 
 wildcard_constraints:
