@@ -20,16 +20,13 @@ CONFIG_SOURCE = "config file " + ", ".join(map(str, workflow.configfiles)) if wo
 
 def validated(data, schema, where):
     """Snakemake's schema validation; a violation becomes one sentence naming `where`, the
-    offending field (or sample-sheet row) and the rule it breaks."""
+    offending field and the rule it breaks."""
     try:
         validate(data, schema)
     except WorkflowError as error:
         cause = error.__context__  # snakemake raises while handling jsonschema's error
         if not isinstance(cause, ValidationError):
             raise
-        row = re.search(r"row (\d+)", str(error.args[0]))
-        if row:
-            where += f", sample {data.index[int(row.group(1))]!r}"
         field = ".".join(map(str, cause.absolute_path))
         raise WorkflowError(f"{where}: {field + ': ' if field else ''}{cause.message}.") from None
 
