@@ -1,12 +1,14 @@
 # make run   - create .venv if needed, run the pipeline on the bundled demo data
 # make test  - create .venv if needed, run the test suite
+# make report - run the pipeline, then write the self-contained HTML report results/report.html
+# make test-cluster - the demo through the SLURM profile on a throwaway local SLURM (root; docs/cluster.md)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.requirements-installed
 CORES ?= 2
 
-.PHONY: run test report demo-data clean
+.PHONY: run test test-cluster report demo-data clean
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +21,9 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+test-cluster: $(STAMP)
+	NUCLEOCYTO_CLUSTER_TEST=required timeout -k 10 900 $(BIN)/python -m pytest -v -s tests/test_cluster.py
 
 report: run
 	$(BIN)/snakemake --profile workflow/profiles/default --cores $(CORES) --report results/report.html

@@ -1,10 +1,8 @@
-"""Snakemake script: all samples' translocation tables -> summary.parquet + summary figure."""
+"""Snakemake script: all samples' translocation tables -> summary.parquet."""
 
 import pandas as pd
 
-from nucleocyto import figures
 from nucleocyto.step import provenance, run_step
-from nucleocyto.style import save
 from nucleocyto.tables import write_parquet
 
 
@@ -12,8 +10,6 @@ def main(snakemake):
     table = pd.concat([pd.read_parquet(path) for path in snakemake.input.translocation], ignore_index=True)
     table.insert(1, "condition", table["sample"].map(snakemake.params.conditions))
     write_parquet(table, snakemake.output.summary, provenance(snakemake))
-    fig = figures.summary(table, snakemake.params.conditions)
-    save(fig, snakemake.output.figure, None, snakemake.params.dpi)
 
 
 run_step(main, snakemake)  # noqa: F821 (defined by Snakemake)

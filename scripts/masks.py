@@ -1,4 +1,4 @@
-"""Snakemake script: stack.npy -> nuclei.npy + cytosol.npy label stacks."""
+"""Snakemake script: stack.npy -> nuclei.npy + cytosol.npy label stacks (with track ids when tracking is on)."""
 
 import logging
 
@@ -6,12 +6,17 @@ import numpy as np
 
 from nucleocyto.masks import MaskParams, segment_stack
 from nucleocyto.step import run_step
+from nucleocyto.tracking import TrackParams
 
 
 def main(snakemake):
     stack = np.load(snakemake.input.stack, mmap_mode="r", allow_pickle=False)
     counts = segment_stack(
-        stack, snakemake.output.nuclei, snakemake.output.cytosol, MaskParams(**snakemake.params.masks)
+        stack,
+        snakemake.output.nuclei,
+        snakemake.output.cytosol,
+        MaskParams(**snakemake.params.masks),
+        TrackParams(**snakemake.params.tracking),
     )
     logging.getLogger("masks").info(
         "%d frames; cells per frame: min %d, max %d", len(counts), min(counts), max(counts)

@@ -22,20 +22,38 @@ def real_movie() -> tuple[Path, Path]:
     return REAL_POI, REAL_MARKER
 
 
-def run_snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+def run_snakemake(
+    workdir: Path, *args: str, check: bool = True, env: dict | None = None, timeout_s: int | None = None
+) -> subprocess.CompletedProcess:
     """Run this repository's workflow with ``workdir`` as working directory.
 
     Returns the completed process (stdout and stderr captured as text); with ``check`` a
-    non-zero exit fails the test and shows snakemake's output.
+    non-zero exit fails the test and shows snakemake's output. ``env`` replaces the
+    environment; with ``timeout_s`` the run is killed (exit 124) if it takes longer.
     """
     command = [
         sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
         "--directory", str(workdir), "--configfile", str(REPO / "config.yaml"), *args,
     ]
-    result = subprocess.run(command, capture_output=True, text=True)
+    if timeout_s is not None:
+        command = ["timeout", "-k", "10", str(timeout_s), *command]
+    result = subprocess.run(command, capture_output=True, text=True, env=env)
     if check and result.returncode != 0:
         pytest.fail(f"snakemake failed ({result.returncode}):\n{result.stdout[-4000:]}\n{result.stderr[-6000:]}")
     return result
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """Generate the demo data afresh in a temporary folder and run the whole workflow there.
+
+    The sample sheet holds relative paths, as the bundled one does.
+    """
+    workdir = tmp_path_factory.mktemp("demo")
+    generator = REPO / "scripts" / "make_demo_data.py"
+    subprocess.run([sys.executable, str(generator), "data"], check=True, cwd=workdir)
+    run_snakemake(workdir, "--cores", "2")
+    return workdir
 
 
 def write_sheet(path: Path, rows: list[dict]) -> Path:

@@ -267,9 +267,10 @@ def test_message_is_documented(case):
 def test_bad_samples_do_not_stop_good_ones(tiff_run, tree):
     output = tiff_run[1]
     assert failed_samples(output) == {c.id for c in TIFF_CASES}
-    for sample in VALID:
-        assert (tree / "results" / sample / "translocation.parquet").is_file(), sample
-        assert len(list((tree / "results" / sample / "figures").glob("*.png"))) == 3
+    outputs = {sample: files_under(tree / "results" / sample) for sample in VALID}
+    reference = outputs["float32_blank_frames"]
+    assert "translocation.parquet" in reference and any(name.endswith(".png") for name in reference)
+    assert all(names == reference for names in outputs.values()), outputs
 
 
 @pytest.mark.parametrize(

@@ -22,9 +22,11 @@ SUMMARY_FIGURE = "results/figures/summary.png"
 
 
 def planned_jobs(output: str) -> list[tuple[str, str | None, list[str]]]:
-    """(rule, sample wildcard or None, outputs) of every job snakemake lists, except ``all``."""
+    """(rule, sample wildcard or None, outputs) of every job snakemake lists, except ``all``
+    (jobs of a group job are listed indented)."""
     jobs = []
-    for rule, body in re.findall(r"^(?:local)?rule (\w+):\n((?:[ \t]+\S.*\n?)*)", output, re.MULTILINE):
+    job = r"^([ \t]*)(?:local)?rule (\w+):\n((?:\1[ \t]+\S.*\n?)*)"  # the rule line and its more indented lines
+    for _, rule, body in re.findall(job, output, re.MULTILINE):
         if rule == "all":
             continue
         outputs = re.search(r"^\s+output: (.*)$", body, re.MULTILINE)

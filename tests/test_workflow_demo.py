@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -18,16 +16,6 @@ from nucleocyto.tables import read_provenance
 pytestmark = pytest.mark.workflow
 
 SAMPLES = ("demo_import", "demo_control")
-
-
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    """Generate the demo data afresh in a temporary folder and run the whole workflow there."""
-    workdir = tmp_path_factory.mktemp("demo")
-    generator = REPO / "scripts" / "make_demo_data.py"
-    subprocess.run([sys.executable, str(generator), str(workdir / "data")], check=True, cwd=workdir)
-    run_snakemake(workdir, "--cores", "2")
-    return workdir
 
 
 def test_generated_demo_matches_bundled_demo(demo_run):

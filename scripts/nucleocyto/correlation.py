@@ -1,9 +1,11 @@
-"""Correlation measures of translocation.
+"""Correlation tables of a movie: pixel-wise per frame, and over time per cell.
 
-- Pixel-wise, per frame: Pearson r between the POI and nuclear-marker channels inside each
-  cell's region (nucleus ∪ ring), inside all cells together, and over the whole frame.
-- Over time, per cell: Pearson r between the nuclear and cytosolic POI mean traces; it is
-  negative when the protein shuttles between the two compartments.
+- Per frame, POI (x) vs nuclear marker (y) inside each cell's region (nucleus ∪ ring), inside
+  all cells together, and over the whole frame: every measure of
+  :func:`nucleocyto.coloc.colocalisation_by_label`, optionally Costes' randomisation p-value.
+- Per cell, over time: nuclear vs cytosolic POI mean traces (:mod:`nucleocyto.temporal`), raw
+  and detrended, and their lagged cross-correlation; they anti-correlate when the protein
+  shuttles between the two compartments.
 """
 
 from __future__ import annotations
@@ -13,67 +15,58 @@ import math
 import numpy as np
 import pandas as pd
 
+from .coloc import MEASURES, colocalisation_by_label, costes_pvalue_by_label
 from .measure import pooled_means
+from .temporal import best_lag, detrend, pearson, spearman
 
 #: Scopes of the per-frame correlation table.
 SCOPES = ("cell", "all_cells", "frame")
 
+#: Table names of the measures (x = POI, y = nuclear marker).
+_NAMES = {"costes_threshold_x": "costes_threshold_poi", "costes_threshold_y": "costes_threshold_nucleus"}
 
-def pearson_by_label(
-    x: np.ndarray, y: np.ndarray, labels: np.ndarray, ids: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Pearson r between ``x`` and ``y`` over the pixels of each label.
+#: Columns of the correlation table, in order (documented in docs/outputs.md).
+COLUMNS = (
+    "sample", "frame", "time_s", "scope", "cell_id", "pearson_r", "n_px",
+    *(_NAMES.get(m, m) for m in MEASURES if m != "pearson_r"), "costes_p",
+)
 
-    Two-pass (centred) sums, so the result matches ``scipy.stats.pearsonr`` closely.
-
-    Parameters
-    ----------
-    x, y : (Y, X) ndarray
-        Two channels of one frame.
-    labels : (Y, X) ndarray of int
-        Label image, 0 = ignored.
-    ids : (n,) ndarray of int
-        Labels to report.
-
-    Returns
-    -------
-    r : (n,) float64
-        NaN where a label has fewer than 2 pixels or a constant channel.
-    n_px : (n,) int64
-        Pixel count of each label.
-    """
-    flat = labels.ravel()
-    size = int(max(flat.max(initial=0), ids.max(initial=0))) + 1
-    xs = x.ravel().astype(np.float64)
-    ys = y.ravel().astype(np.float64)
-    count = np.bincount(flat, minlength=size).astype(np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        dx = xs - (np.bincount(flat, weights=xs, minlength=size) / count)[flat]
-        dy = ys - (np.bincount(flat, weights=ys, minlength=size) / count)[flat]
-        sxy = np.bincount(flat, weights=dx * dy, minlength=size)
-        sxx = np.bincount(flat, weights=dx * dx, minlength=size)
-        syy = np.bincount(flat, weights=dy * dy, minlength=size)
-        r = sxy / np.sqrt(sxx * syy)
-    r = np.clip(r, -1.0, 1.0)
-    r[count < 2] = np.nan
-    return r[ids], count[ids].astype(np.int64)
+#: Columns of the translocation table, in order (documented in docs/outputs.md).
+TEMPORAL_COLUMNS = (
+    "sample", "cell_id", "n_frames", "temporal_pearson_r", "temporal_spearman_rho",
+    "temporal_pearson_r_detrended", "temporal_spearman_rho_detrended",
+    "xcorr_lag_frames", "xcorr_lag_s", "xcorr_r",
+)
 
 
 def frame_correlations(
-    frame: np.ndarray, nuclei: np.ndarray, cytosol: np.ndarray, poi: int = 0, marker: int = 1
+    frame: np.ndarray,
+    nuclei: np.ndarray,
+    cytosol: np.ndarray,
+    shuffles: int = 0,
+    block_px: int = 3,
+    rng: np.random.Generator | None = None,
+    poi: int = 0,
+    marker: int = 1,
 ) -> pd.DataFrame:
-    """POI-vs-marker Pearson r of one frame in every scope.
+    """POI-vs-marker colocalisation measures of one frame in every scope.
 
     Parameters
     ----------
     frame : (C, Y, X) ndarray
     nuclei, cytosol : (Y, X) ndarray of int
         Label images; a cell's region is its nucleus plus its ring.
+    shuffles : int
+        Block shuffles of Costes' randomisation test per scope; 0 leaves ``costes_p`` NaN.
+    block_px : int
+        Side of the shuffled blocks (px).
+    rng : numpy.random.Generator, optional
+        Source of the shuffles (required when ``shuffles`` > 0).
 
     Returns
     -------
     DataFrame
-        Columns ``scope, cell_id, pearson_r, n_px``: one ``cell`` row per cell, one
+        Columns :data:`COLUMNS` from ``scope`` on: one ``cell`` row per cell, one
         ``all_cells`` row (union of all cell regions, ``cell_id`` 0) and one ``frame`` row
         (every pixel, ``cell_id`` 0).
     """
@@ -81,78 +74,118 @@ def frame_correlations(
     cells = np.where(nuclei > 0, nuclei, cytosol)
     ids = np.flatnonzero(np.bincount(nuclei.ravel()))
     ids = ids[ids > 0]
-    zero = np.array([1])
-    r_cell, n_cell = pearson_by_label(x, y, cells, ids)
-    r_all, n_all = pearson_by_label(x, y, (cells > 0).astype(np.int8), zero)
-    r_frame, n_frame = pearson_by_label(x, y, np.ones(x.shape, np.int8), zero)
-    rows = {
-        "scope": ["cell"] * len(ids) + ["all_cells", "frame"],
-        "cell_id": np.concatenate([ids, [0, 0]]).astype(np.int64),
-        "pearson_r": np.concatenate([r_cell, r_all, r_frame]),
-        "n_px": np.concatenate([n_cell, n_all, n_frame]),
-    }
-    return pd.DataFrame(rows)
+    one = np.array([1])
+    scopes = [
+        ("cell", cells, ids),
+        ("all_cells", (cells > 0).astype(np.int8), one),
+        ("frame", np.ones(x.shape, np.int8), one),
+    ]
+    parts = []
+    for scope, labels, labelled in scopes:
+        part = pd.DataFrame(colocalisation_by_label(x, y, labels, labelled)).rename(columns=_NAMES)
+        part["costes_p"] = (
+            costes_pvalue_by_label(x, y, labels, labelled, block_px, shuffles, rng) if shuffles > 0 else np.nan
+        )
+        part.insert(0, "cell_id", labelled if scope == "cell" else 0)
+        part.insert(0, "scope", scope)
+        parts.append(part)
+    table = pd.concat(parts, ignore_index=True)
+    table["cell_id"] = table["cell_id"].astype(np.int64)
+    return table[list(COLUMNS[3:])]
 
 
 def correlate_stack(
-    stack: np.ndarray, nuclei: np.ndarray, cytosol: np.ndarray, sample: str, frame_interval_s: float | None
+    stack: np.ndarray,
+    nuclei: np.ndarray,
+    cytosol: np.ndarray,
+    sample: str,
+    frame_interval_s: float | None,
+    shuffles: int = 0,
+    block_px: int = 3,
+    seed: int = 0,
 ) -> pd.DataFrame:
     """The per-frame correlation table of a movie, one frame in memory at a time.
+
+    Parameters
+    ----------
+    stack : (T, C, Y, X) ndarray; nuclei, cytosol : (T, Y, X) ndarray of int
+        Usually read-only memory maps.
+    shuffles, block_px : int
+        Costes' randomisation test, see :func:`frame_correlations`.
+    seed : int
+        Frame t shuffles with ``numpy.random.default_rng((seed, t))``: reproducible, and
+        independent of the other frames.
 
     Returns
     -------
     DataFrame
-        Columns ``sample, frame, time_s, scope, cell_id, pearson_r, n_px``.
+        Columns :data:`COLUMNS`.
     """
     interval = frame_interval_s if frame_interval_s is not None else math.nan
     parts = []
     for t in range(stack.shape[0]):
-        part = frame_correlations(np.asarray(stack[t]), np.asarray(nuclei[t]), np.asarray(cytosol[t]))
+        rng = np.random.default_rng((seed, t))
+        part = frame_correlations(
+            np.asarray(stack[t]), np.asarray(nuclei[t]), np.asarray(cytosol[t]), shuffles, block_px, rng
+        )
         part.insert(0, "frame", t)
         parts.append(part)
     table = pd.concat(parts, ignore_index=True)
     table.insert(0, "sample", sample)
     table.insert(2, "time_s", table["frame"] * interval)
-    return table
+    return table[list(COLUMNS)]
 
 
-def pearson(a: np.ndarray, b: np.ndarray) -> float:
-    """Pearson r of two 1-D series, ignoring positions where either is NaN; NaN if undefined."""
-    keep = np.isfinite(a) & np.isfinite(b)
-    a, b = a[keep] - a[keep].mean(), b[keep] - b[keep].mean()
-    denominator = math.sqrt(float(a @ a) * float(b @ b)) if keep.sum() >= 2 else 0.0
-    return float(np.clip(a @ b / denominator, -1, 1)) if denominator > 0 else math.nan
-
-
-def temporal_correlations(intensities: pd.DataFrame, sample: str) -> pd.DataFrame:
-    """Per cell, Pearson r over time between nuclear and cytosolic POI means.
+def temporal_correlations(
+    intensities: pd.DataFrame,
+    sample: str,
+    frame_interval_s: float | None,
+    detrending: str = "linear",
+    max_lag_frames: int = 5,
+) -> pd.DataFrame:
+    """Per cell, correlation over time between nuclear and cytosolic POI means.
 
     Parameters
     ----------
     intensities : DataFrame
         The intensities table.
+    frame_interval_s : float or None
+        Seconds between frames; ``xcorr_lag_s`` is NaN when None.
+    detrending : str
+        Method of :func:`nucleocyto.temporal.detrend` for the ``*_detrended`` and ``xcorr_*``
+        columns.
+    max_lag_frames : int
+        Largest lag (frames) of the cross-correlation.
 
     Returns
     -------
     DataFrame
-        Columns ``sample, cell_id, n_frames, temporal_pearson_r``; ``cell_id`` 0 is all cells
-        pooled by area (the classic whole-mask traces).
+        Columns :data:`TEMPORAL_COLUMNS`; ``cell_id`` 0 is all cells pooled by area (the
+        classic whole-mask traces). Traces span every frame of the movie, NaN where the cell
+        is absent.
     """
+    interval = frame_interval_s if frame_interval_s is not None else math.nan
+    frames = np.arange(int(intensities["frame"].max()) + 1)
     poi = intensities[intensities["channel"] == "poi"]
-    traces = {0: _wide(pooled_means(poi))}
+    traces = {0: _wide(pooled_means(poi), frames)}
     cells = poi[poi["cell_id"] > 0]
     for cell_id, cell in cells.groupby("cell_id", sort=True):
-        traces[int(cell_id)] = _wide(cell)
+        traces[int(cell_id)] = _wide(cell, frames)
     rows = []
     for cell_id, wide in traces.items():
         nucleus, cytosol = wide["nucleus"].to_numpy(), wide["cytosol"].to_numpy()
-        n_frames = int((np.isfinite(nucleus) & np.isfinite(cytosol)).sum())
-        rows.append((sample, cell_id, n_frames, pearson(nucleus, cytosol)))
-    return pd.DataFrame(rows, columns=["sample", "cell_id", "n_frames", "temporal_pearson_r"])
+        flat_nucleus, flat_cytosol = detrend(nucleus, detrending), detrend(cytosol, detrending)
+        lag, lag_r = best_lag(flat_nucleus, flat_cytosol, max_lag_frames)
+        rows.append((
+            sample, cell_id, int((np.isfinite(nucleus) & np.isfinite(cytosol)).sum()),
+            pearson(nucleus, cytosol), spearman(nucleus, cytosol),
+            pearson(flat_nucleus, flat_cytosol), spearman(flat_nucleus, flat_cytosol),
+            lag, lag * interval, lag_r,
+        ))
+    return pd.DataFrame(rows, columns=list(TEMPORAL_COLUMNS))
 
 
-def _wide(table: pd.DataFrame) -> pd.DataFrame:
-    """frame × region table of POI means."""
-    return table.pivot_table(index="frame", columns="region", values="mean", dropna=False).reindex(
-        columns=["nucleus", "cytosol"]
-    )
+def _wide(table: pd.DataFrame, frames: np.ndarray) -> pd.DataFrame:
+    """frame × region table of POI means over ``frames`` (NaN where a frame has no row)."""
+    wide = table.pivot_table(index="frame", columns="region", values="mean", dropna=False)
+    return wide.reindex(index=frames, columns=["nucleus", "cytosol"])

@@ -11,24 +11,36 @@ The default reproduces the classic method exactly:
 A dilation by ``disk(r)`` is the set of pixels whose Euclidean distance to the mask is at most
 ``r``, so one Euclidean distance transform gives both dilations and the nearest-nucleus
 assignment (the transform ``expand_labels`` itself uses).
+
+Options, all off by default: Gaussian smoothing and other thresholds (Li, triangle, Yen, a
+manual value), hole filling, splitting touching nuclei by a distance-transform watershed,
+clearing objects on the border, an area window; for rings, dropping the contact zones between
+neighbouring cells and keeping only ring pixels above a threshold on the POI channel.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from numbers import Real
 from pathlib import Path
 
 import numpy as np
 from scipy import ndimage
-from skimage.filters import threshold_otsu
+from skimage.filters import threshold_li, threshold_otsu, threshold_triangle, threshold_yen
 from skimage.measure import label
+from skimage.morphology import disk, h_maxima
+from skimage.segmentation import clear_border, relabel_sequential, watershed
 
 from .atomic import atomic_path
+from .tracking import Tracker, TrackParams
 
 log = logging.getLogger(__name__)
 
 LABEL_DTYPE = np.int32
+
+#: Automatic threshold methods by name; a number instead of a name is a manual threshold.
+THRESHOLDS = {"otsu": threshold_otsu, "li": threshold_li, "triangle": threshold_triangle, "yen": threshold_yen}
 
 
 @dataclass(frozen=True)
@@ -37,25 +49,82 @@ class MaskParams:
 
     Attributes
     ----------
-    threshold : str
-        Threshold method; ``"otsu"`` is the classic one.
+    threshold : str or float
+        ``"otsu"`` (classic), ``"li"``, ``"triangle"``, ``"yen"`` (scikit-image's methods on the
+        frame), or a number: a manual threshold (counts). Nucleus pixels are strictly above it.
+    smooth_sigma_px : float
+        Sigma of a Gaussian applied to the marker frame before thresholding (px); 0 = raw.
+    fill_holes : bool
+        Fill holes inside nuclei.
+    split_touching : bool
+        Split touching nuclei by a watershed of the distance transform.
+    split_depth_px : float
+        Two touching nuclei are split where the distance transform dips by at least this much
+        (px) between their centres, i.e. the neck is that much thinner than the smaller nucleus.
+    clear_border : bool
+        Drop nuclei touching the image border.
+    min_area_px : int
+        Drop nuclei with fewer pixels; 0 keeps all.
+    max_area_px : int or None
+        Drop nuclei with more pixels; None keeps all.
     ring_inner_px, ring_outer_px : int
         The ring holds pixels at Euclidean distance d from the nearest nucleus pixel with
         ``inner < d <= outer`` (pixels).
+    ring_contact_px : int
+        Drop ring pixels within this distance (px) of another cell's nucleus or ring; 0 keeps
+        them all.
+    ring_poi_threshold : str or float
+        ``"none"`` keeps every ring pixel; a method name or number as for ``threshold``, applied
+        to the raw POI frame, keeps only ring pixels strictly above it.
     """
 
-    threshold: str = "otsu"
+    threshold: str | float = "otsu"
+    smooth_sigma_px: float = 0.0
+    fill_holes: bool = False
+    split_touching: bool = False
+    split_depth_px: float = 2.0
+    clear_border: bool = False
+    min_area_px: int = 0
+    max_area_px: int | None = None
     ring_inner_px: int = 3
     ring_outer_px: int = 5
+    ring_contact_px: int = 0
+    ring_poi_threshold: str | float = "none"
 
     def __post_init__(self) -> None:
-        if self.threshold != "otsu":
-            raise ValueError(f"masks.threshold: unknown method {self.threshold!r}; use 'otsu'.")
+        _check_threshold("masks.threshold", self.threshold)
+        if self.ring_poi_threshold != "none":
+            _check_threshold("masks.ring_poi_threshold", self.ring_poi_threshold)
         if not 0 <= self.ring_inner_px < self.ring_outer_px:
             raise ValueError(
                 f"masks: need 0 <= ring_inner_px < ring_outer_px, got "
                 f"{self.ring_inner_px} and {self.ring_outer_px}."
             )
+        if self.smooth_sigma_px < 0 or self.min_area_px < 0 or self.ring_contact_px < 0:
+            raise ValueError("masks: smooth_sigma_px, min_area_px and ring_contact_px must be >= 0.")
+        if not self.split_depth_px > 0:
+            raise ValueError(f"masks.split_depth_px must be > 0, got {self.split_depth_px}.")
+        if self.max_area_px is not None and self.max_area_px < max(self.min_area_px, 1):
+            raise ValueError(
+                f"masks: max_area_px ({self.max_area_px}) must be >= 1 and >= min_area_px ({self.min_area_px})."
+            )
+
+
+def _check_threshold(key: str, value: object) -> None:
+    if isinstance(value, bool) or not (value in THRESHOLDS or isinstance(value, Real)):
+        raise ValueError(f"{key}: unknown method {value!r}; use one of {sorted(THRESHOLDS)} or a number.")
+
+
+def threshold_value(image: np.ndarray, method: str | float) -> float:
+    """Threshold of ``image`` by a named method, or ``method`` itself when it is a number.
+
+    Parameters
+    ----------
+    image : (Y, X) ndarray of int or float
+    method : str or float
+        A key of :data:`THRESHOLDS` or a manual threshold (same units as ``image``).
+    """
+    return THRESHOLDS[method](image) if isinstance(method, str) else float(method)
 
 
 def nucleus_labels(frame: np.ndarray, params: MaskParams = MaskParams()) -> np.ndarray:
@@ -65,17 +134,79 @@ def nucleus_labels(frame: np.ndarray, params: MaskParams = MaskParams()) -> np.n
     ----------
     frame : (Y, X) ndarray of int or float
         Raw nuclear-marker intensities.
+    params : MaskParams
+        With the defaults, the classic method.
 
     Returns
     -------
     (Y, X) ndarray of int32
-        0 = background, 1..n = connected objects of ``frame > threshold_otsu(frame)``
-        (8-connectivity), numbered in raster order. All zero for a constant frame.
+        0 = background, 1..n = nuclei. By default the connected objects of
+        ``frame > threshold_otsu(frame)`` (8-connectivity) in raster order. All zero for a
+        constant frame.
     """
-    if frame.min() == frame.max():
+    image = frame
+    if params.smooth_sigma_px > 0:
+        image = ndimage.gaussian_filter(frame.astype(np.float64), params.smooth_sigma_px)
+    if image.min() == image.max():
         return np.zeros(frame.shape, LABEL_DTYPE)
-    mask = frame > threshold_otsu(frame)
-    return label(mask).astype(LABEL_DTYPE, copy=False)
+    mask = image > threshold_value(image, params.threshold)
+    if params.fill_holes:
+        mask = ndimage.binary_fill_holes(mask)
+    labels = split_touching(mask, params.split_depth_px) if params.split_touching else label(mask)
+    cleaned = _clean(labels, params)
+    return cleaned.astype(LABEL_DTYPE, copy=False)
+
+
+def split_touching(mask: np.ndarray, depth: float = 2.0) -> np.ndarray:
+    """Split touching nuclei with a watershed of the Euclidean distance transform.
+
+    The seeds are the h-maxima of the distance transform (regional maxima at least ``depth``
+    above the saddle to any higher maximum), so a bumpy outline does not split a nucleus but a
+    neck between two round nuclei does.
+
+    Parameters
+    ----------
+    mask : (Y, X) ndarray of bool
+        Nucleus pixels.
+    depth : float
+        Minimum dip of the distance transform between two seeds (px).
+
+    Returns
+    -------
+    (Y, X) ndarray of int32
+        1..n numbered in raster order of each object's first pixel; every mask pixel labelled.
+    """
+    distance = ndimage.distance_transform_edt(mask)
+    markers, n_seeds = label(h_maxima(distance, depth), return_num=True)
+    split = watershed(-distance, markers, connectivity=2, mask=mask)
+    # objects thinner than 2 * depth hold no seed: they keep a label of their own
+    orphans = label(mask & (split == 0))
+    split[orphans > 0] = orphans[orphans > 0] + n_seeds
+    return _raster_order(split)
+
+
+def _raster_order(labels: np.ndarray) -> np.ndarray:
+    """Renumber labels 1..n in raster order of each label's first pixel."""
+    values, first = np.unique(labels.ravel(), return_index=True)
+    order = np.argsort(first[values > 0], kind="stable")
+    mapping = np.zeros(int(values.max()) + 1, LABEL_DTYPE)
+    mapping[values[values > 0][order]] = np.arange(1, len(order) + 1)
+    return mapping[labels]
+
+
+def _clean(labels: np.ndarray, params: MaskParams) -> np.ndarray:
+    """Apply border clearing and the area window; renumber 1..n keeping the order."""
+    if not (params.clear_border or params.min_area_px > 0 or params.max_area_px is not None):
+        return labels
+    if params.clear_border:
+        labels = clear_border(labels)
+    area = np.bincount(labels.ravel())
+    drop = area < params.min_area_px
+    if params.max_area_px is not None:
+        drop |= area > params.max_area_px
+    drop[0] = False
+    labels = np.where(drop[labels], 0, labels)
+    return relabel_sequential(labels)[0]
 
 
 def ring_labels(nuclei: np.ndarray, inner: int = 3, outer: int = 5) -> np.ndarray:
@@ -103,14 +234,100 @@ def ring_labels(nuclei: np.ndarray, inner: int = 3, outer: int = 5) -> np.ndarra
     return rings
 
 
+def cell_rings(
+    nuclei: np.ndarray, params: MaskParams = MaskParams(), poi: np.ndarray | None = None
+) -> np.ndarray:
+    """The cytosol rings of one frame: :func:`ring_labels`, then the optional ring filters.
+
+    Parameters
+    ----------
+    nuclei : (Y, X) ndarray of int
+        Nucleus labels, 0 = background.
+    params : MaskParams
+        Ring radii, ``ring_contact_px`` and ``ring_poi_threshold``.
+    poi : (Y, X) ndarray, optional
+        Raw POI frame; required when ``params.ring_poi_threshold`` is not ``"none"``.
+
+    Returns
+    -------
+    (Y, X) ndarray of int32
+        Ring labels (ring of nucleus k = k).
+    """
+    rings = ring_labels(nuclei, params.ring_inner_px, params.ring_outer_px)
+    if params.ring_contact_px > 0:
+        rings = drop_ring_contacts(nuclei, rings, params.ring_contact_px)
+    if params.ring_poi_threshold != "none":
+        if poi is None:
+            raise ValueError("cell_rings: ring_poi_threshold needs the POI frame.")
+        rings = keep_ring_above(rings, poi, params.ring_poi_threshold)
+    return rings
+
+
+def drop_ring_contacts(nuclei: np.ndarray, rings: np.ndarray, width: int) -> np.ndarray:
+    """Remove the ring pixels near another cell.
+
+    Parameters
+    ----------
+    nuclei, rings : (Y, X) ndarray of int
+        Nucleus and ring labels (ring k belongs to nucleus k).
+    width : int
+        A ring pixel of cell k is dropped when a pixel of another cell (its nucleus or its
+        ring) lies within Euclidean distance ``width`` (px, ``disk(width)`` neighbourhood).
+        Where two rings meet, this removes a band about ``width`` px wide on each side of the
+        border between them.
+
+    Returns
+    -------
+    (Y, X) ndarray of int32
+        ``rings`` with the contact pixels set to 0.
+    """
+    cells = np.where(nuclei > 0, nuclei, rings)
+    footprint = disk(width)
+    highest = ndimage.maximum_filter(cells, footprint=footprint, mode="constant", cval=0)
+    none = np.iinfo(cells.dtype).max
+    lowest = ndimage.minimum_filter(np.where(cells > 0, cells, none), footprint=footprint, mode="constant", cval=none)
+    contact = (rings > 0) & ((highest > rings) | (lowest < rings))
+    return np.where(contact, 0, rings).astype(LABEL_DTYPE, copy=False)
+
+
+def keep_ring_above(rings: np.ndarray, poi: np.ndarray, method: str | float) -> np.ndarray:
+    """Keep only the ring pixels where the POI channel is above a threshold.
+
+    Parameters
+    ----------
+    rings : (Y, X) ndarray of int
+        Ring labels.
+    poi : (Y, X) ndarray of int or float
+        Raw POI frame.
+    method : str or float
+        Threshold method of the whole POI frame (see :func:`threshold_value`) or a manual value
+        (counts). Ring pixels with ``poi <= threshold`` (outside the cell) are dropped. A
+        method has nothing to separate in a constant frame, whose rings are kept whole.
+
+    Returns
+    -------
+    (Y, X) ndarray of int32
+    """
+    if isinstance(method, str) and poi.min() == poi.max():
+        return rings.astype(LABEL_DTYPE, copy=False)
+    inside = poi > threshold_value(poi, method)
+    return np.where(inside, rings, 0).astype(LABEL_DTYPE, copy=False)
+
+
 def segment_stack(
     stack: np.ndarray,
     nuclei_path: str | Path,
     cytosol_path: str | Path,
     params: MaskParams = MaskParams(),
+    tracking: TrackParams = TrackParams(),
     nucleus_channel: int = 1,
+    poi_channel: int = 0,
 ) -> list[int]:
     """Write nucleus and ring label stacks for a (T, C, Y, X) stack, one frame at a time.
+
+    Each frame is segmented, its nuclei are relabelled with track ids (when tracking is on;
+    see :class:`nucleocyto.tracking.Tracker`), and its rings are derived from those labels,
+    so both stacks carry the track ids.
 
     Parameters
     ----------
@@ -118,6 +335,10 @@ def segment_stack(
         Canonical stack (usually a read-only memory map).
     nuclei_path, cytosol_path : path
         Output ``.npy`` files, each (T, Y, X) int32.
+    params : MaskParams
+    tracking : TrackParams
+    nucleus_channel, poi_channel : int
+        Channel indices in ``stack``.
 
     Returns
     -------
@@ -125,20 +346,25 @@ def segment_stack(
         Number of cells found in each frame.
     """
     n_frames, _, height, width = stack.shape
+    tracker = Tracker(tracking)
     counts = []
     with atomic_path(nuclei_path) as tmp_nuclei, atomic_path(cytosol_path) as tmp_cytosol:
         nuclei_out = _open_labels(tmp_nuclei, (n_frames, height, width))
         cytosol_out = _open_labels(tmp_cytosol, (n_frames, height, width))
         for t in range(n_frames):
             nuclei = nucleus_labels(np.asarray(stack[t, nucleus_channel]), params)
-            nuclei_out[t] = nuclei
-            cytosol_out[t] = ring_labels(nuclei, params.ring_inner_px, params.ring_outer_px)
             counts.append(int(nuclei.max()))
+            nuclei = tracker.relabel(nuclei)
+            poi = np.asarray(stack[t, poi_channel]) if params.ring_poi_threshold != "none" else None
+            nuclei_out[t] = nuclei
+            cytosol_out[t] = cell_rings(nuclei, params, poi)
             if counts[-1] == 0:
                 log.warning("frame %d: empty nucleus mask; its measurements will be NaN", t)
         nuclei_out.flush()
         cytosol_out.flush()
         del nuclei_out, cytosol_out
+    if tracking.method != "none":
+        log.info("tracking (%s): %d tracks", tracking.method, tracker.n_tracks)
     return counts
 
 

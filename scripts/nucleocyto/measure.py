@@ -2,12 +2,16 @@
 
 Statistics come from ``np.bincount`` over the label image rather than one boolean mask per
 cell; the mean of a cell equals ``values[labels == k].mean()`` to floating-point precision.
+An optional background (per frame and channel) is subtracted from mean, median and sum; the
+per-cell table of POI means and N/C ratios is derived from the intensities table.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -22,8 +26,76 @@ REGIONS = ("nucleus", "cytosol")
 #: Columns of the intensities table, in order (documented in docs/outputs.md).
 COLUMNS = (
     "sample", "frame", "time_s", "cell_id", "region", "channel",
-    "mean", "median", "std", "sum", "area_px", "mask_empty",
+    "mean", "median", "std", "sum", "area_px", "mask_empty", "background",
 )
+
+#: Columns of the per-cell table (documented in docs/outputs.md).
+CELL_COLUMNS = (
+    "sample", "frame", "time_s", "cell_id", "poi_nucleus_mean", "poi_cytosol_mean",
+    "nucleus_area_px", "cytosol_area_px", "poi_background", "nc_ratio", "cn_ratio",
+)
+
+#: Background methods.
+BACKGROUNDS = ("none", "median_outside", "fixed")
+
+
+@dataclass(frozen=True)
+class BackgroundParams:
+    """Background subtraction (see ``config.yaml`` ``background:``).
+
+    Attributes
+    ----------
+    method : str
+        ``"none"`` (classic: raw values), ``"median_outside"`` (per frame and channel, the
+        median of the pixels farther than ``dilate_px`` from every cell's nucleus and ring) or
+        ``"fixed"`` (the values in ``fixed``).
+    dilate_px : float
+        Margin around the cells excluded from the background pixels (px).
+    fixed : mapping of str to float
+        Background per channel name (counts), used by ``"fixed"``.
+    """
+
+    method: str = "none"
+    dilate_px: float = 10.0
+    fixed: Mapping[str, float] = field(default_factory=lambda: dict.fromkeys(CHANNELS, 0.0))
+
+    def __post_init__(self) -> None:
+        if self.method not in BACKGROUNDS:
+            raise ValueError(f"background.method: unknown method {self.method!r}; use one of {list(BACKGROUNDS)}.")
+        if self.dilate_px < 0:
+            raise ValueError(f"background.dilate_px must be >= 0, got {self.dilate_px}.")
+        if set(self.fixed) != set(CHANNELS):
+            raise ValueError(f"background.fixed: give one value for each channel {list(CHANNELS)}.")
+
+
+def frame_background(
+    frame: np.ndarray, nuclei: np.ndarray, cytosol: np.ndarray, params: BackgroundParams
+) -> np.ndarray:
+    """Background of each channel of one frame.
+
+    Parameters
+    ----------
+    frame : (C, Y, X) ndarray
+        Channels in :data:`nucleocyto.CHANNELS` order.
+    nuclei, cytosol : (Y, X) ndarray of int
+        Label images.
+    params : BackgroundParams
+
+    Returns
+    -------
+    (C,) ndarray of float64
+        Counts to subtract: 0 for ``none``; NaN for ``median_outside`` when no pixel lies
+        outside the dilated cells.
+    """
+    if params.method == "none":
+        return np.zeros(len(CHANNELS))
+    if params.method == "fixed":
+        return np.array([float(params.fixed[channel]) for channel in CHANNELS])
+    cells = (nuclei > 0) | (cytosol > 0)
+    outside = ndimage.distance_transform_edt(~cells) > params.dilate_px if cells.any() else ~cells
+    if not outside.any():
+        return np.full(len(CHANNELS), np.nan)
+    return np.array([float(np.median(frame[c][outside])) for c in range(len(CHANNELS))])
 
 
 def label_stats(values: np.ndarray, labels: np.ndarray, ids: np.ndarray) -> dict[str, np.ndarray]:
@@ -64,7 +136,9 @@ def label_stats(values: np.ndarray, labels: np.ndarray, ids: np.ndarray) -> dict
     }
 
 
-def measure_frame(frame: np.ndarray, nuclei: np.ndarray, cytosol: np.ndarray) -> pd.DataFrame:
+def measure_frame(
+    frame: np.ndarray, nuclei: np.ndarray, cytosol: np.ndarray, background: BackgroundParams = BackgroundParams()
+) -> pd.DataFrame:
     """Statistics of every cell × region × channel of one frame.
 
     Parameters
@@ -73,14 +147,17 @@ def measure_frame(frame: np.ndarray, nuclei: np.ndarray, cytosol: np.ndarray) ->
         Channels in :data:`nucleocyto.CHANNELS` order.
     nuclei, cytosol : (Y, X) ndarray of int
         Label images; ring k belongs to nucleus k.
+    background : BackgroundParams
+        Background subtracted from mean, median and sum (``sum - background × area_px``).
 
     Returns
     -------
     DataFrame
-        Columns ``cell_id, region, channel, mean, median, std, sum, area_px, mask_empty``.
-        A frame without any nucleus gives one row per region × channel with ``cell_id`` 0,
-        NaN statistics, ``area_px`` 0 and ``mask_empty`` True.
+        Columns ``cell_id, region, channel, mean, median, std, sum, area_px, background,
+        mask_empty``. A frame without any nucleus gives one row per region × channel with
+        ``cell_id`` 0, NaN statistics, ``area_px`` 0 and ``mask_empty`` True.
     """
+    levels = frame_background(frame, nuclei, cytosol, background)
     ids = np.flatnonzero(np.bincount(nuclei.ravel()))
     ids = ids[ids > 0]
     empty = len(ids) == 0
@@ -94,7 +171,11 @@ def measure_frame(frame: np.ndarray, nuclei: np.ndarray, cytosol: np.ndarray) ->
                 stats["area_px"] = np.array([0.0])
             else:
                 stats = label_stats(frame[c], labels, ids)
-            parts.append(pd.DataFrame({"cell_id": ids, "region": region, "channel": channel, **stats}))
+            for key in ("mean", "median"):
+                stats[key] = stats[key] - levels[c]
+            stats["sum"] = stats["sum"] - levels[c] * stats["area_px"]
+            columns = {"cell_id": ids, "region": region, "channel": channel, **stats, "background": levels[c]}
+            parts.append(pd.DataFrame(columns))
     table = pd.concat(parts, ignore_index=True)
     table["area_px"] = table["area_px"].astype(np.int64)
     table["mask_empty"] = empty
@@ -107,6 +188,7 @@ def measure_stack(
     cytosol: np.ndarray,
     sample: str,
     frame_interval_s: float | None,
+    background: BackgroundParams = BackgroundParams(),
 ) -> pd.DataFrame:
     """The tidy intensities table of a whole movie, reading one frame at a time.
 
@@ -118,6 +200,7 @@ def measure_stack(
     sample : str
     frame_interval_s : float or None
         Seconds between frames; ``time_s`` is NaN when None.
+    background : BackgroundParams
 
     Returns
     -------
@@ -127,11 +210,13 @@ def measure_stack(
     interval = frame_interval_s if frame_interval_s is not None else math.nan
     frames = []
     for t in range(stack.shape[0]):
-        table = measure_frame(np.asarray(stack[t]), np.asarray(nuclei[t]), np.asarray(cytosol[t]))
+        table = measure_frame(np.asarray(stack[t]), np.asarray(nuclei[t]), np.asarray(cytosol[t]), background)
         table.insert(0, "frame", t)
         frames.append(table)
         if table["mask_empty"].iat[0]:
             log.warning("sample %s, frame %d: no nucleus found; statistics are NaN", sample, t)
+        if table["background"].isna().any():
+            log.warning("sample %s, frame %d: no background pixel outside the cells; statistics are NaN", sample, t)
     table = pd.concat(frames, ignore_index=True)
     table.insert(0, "sample", sample)
     table.insert(2, "time_s", table["frame"] * interval)
@@ -158,3 +243,39 @@ def pooled_means(intensities: pd.DataFrame) -> pd.DataFrame:
     pooled["sum"] = pooled["sum"].where(pooled["area_px"] > 0)
     pooled["mean"] = pooled["sum"] / pooled["area_px"]
     return pooled.reset_index()[["frame", "time_s", "region", "channel", "mean", "area_px"]]
+
+
+def cell_table(intensities: pd.DataFrame) -> pd.DataFrame:
+    """POI means and nucleo-cytoplasmic ratios per cell and frame (a wide table).
+
+    Parameters
+    ----------
+    intensities : DataFrame
+        The intensities table (columns :data:`COLUMNS`).
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`CELL_COLUMNS`, one row per frame × cell plus ``cell_id`` 0 per frame
+        (all cells pooled by area, :func:`pooled_means`). ``nc_ratio`` = nuclear / cytosolic
+        POI mean and ``cn_ratio`` its inverse, NaN unless both means are > 0.
+    """
+    poi = intensities[intensities["channel"] == "poi"]
+    pooled = pooled_means(poi).assign(cell_id=0)
+    cells = poi.loc[poi["cell_id"] > 0, ["frame", "cell_id", "region", "mean", "area_px"]]
+    long = pd.concat([pooled[list(cells.columns)], cells], ignore_index=True)
+    wide = long.pivot(index=["frame", "cell_id"], columns="region", values=["mean", "area_px"])
+    wide.columns = [f"{region}_{value}" for value, region in wide.columns]
+    table = wide.reset_index()
+    per_frame = poi.groupby("frame").agg(
+        sample=("sample", "first"), time_s=("time_s", "first"), poi_background=("background", "first")
+    )
+    table = table.join(per_frame, on="frame")
+    table = table.rename(columns={"nucleus_mean": "poi_nucleus_mean", "cytosol_mean": "poi_cytosol_mean"})
+    nucleus, cytosol = table["poi_nucleus_mean"], table["poi_cytosol_mean"]
+    defined = (nucleus > 0) & (cytosol > 0)
+    table["nc_ratio"] = (nucleus / cytosol).where(defined)
+    table["cn_ratio"] = (cytosol / nucleus).where(defined)
+    for column in ("nucleus_area_px", "cytosol_area_px"):
+        table[column] = table[column].astype(np.int64)
+    return table.sort_values(["frame", "cell_id"], kind="stable").reset_index(drop=True)[list(CELL_COLUMNS)]

@@ -102,10 +102,42 @@ def render_movie(
 
 
 def grid_cells(
-    n_cells: int, shape: tuple[int, int], seed: int = 0, shuttle: float = 0.6, drift_px: float = 0.0
+    n_cells: int,
+    shape: tuple[int, int],
+    seed: int = 0,
+    shuttle: float = 0.6,
+    drift_px: float = 0.0,
+    stage_drift_px: tuple[float, float] = (0.0, 0.0),
+    nucleus_radius_px: tuple[float, float] = (6.0, 8.0),
+    cell_radius_px: float | None = None,
 ) -> list[Cell]:
-    """``n_cells`` cells on a jittered grid filling ``shape``, each with a random drift
-    direction of ``drift_px`` pixels per frame and a random switch frame."""
+    """``n_cells`` cells on a jittered grid filling ``shape``.
+
+    Parameters
+    ----------
+    n_cells : int
+    shape : (int, int)
+        Frame height and width (px).
+    seed : int
+        Seed of the random jitter, radii, drift directions, switch frames and POI levels.
+    shuttle : float
+        See :class:`Cell`.
+    drift_px : float
+        Each cell drifts ``drift_px`` pixels per frame in its own random direction.
+    stage_drift_px : (float, float)
+        Common (y, x) drift of all cells (px per frame), added to their own drift, as when the
+        stage moves.
+    nucleus_radius_px : (float, float)
+        Nucleus radii are drawn uniformly from this range (px).
+    cell_radius_px : float or None
+        Cell radius (px); None = half the grid step, so neighbouring cells touch. Larger values
+        make neighbours overlap (the shared pixels go to the nearer centre).
+
+    Returns
+    -------
+    list of Cell
+        Switch frames uniform in [6, 10], POI levels uniform in [600, 1000] counts.
+    """
     rng = np.random.default_rng(seed)
     n_cols = int(np.ceil(np.sqrt(n_cells * shape[1] / shape[0])))
     n_rows = int(np.ceil(n_cells / n_cols))
@@ -118,9 +150,12 @@ def grid_cells(
             Cell(
                 y=(i + 0.5) * step_y + rng.uniform(-2, 2),
                 x=(j + 0.5) * step_x + rng.uniform(-2, 2),
-                nucleus_radius=rng.uniform(6.0, 8.0),
-                cell_radius=min(step_y, step_x) / 2,
-                velocity=(drift_px * np.sin(angle), drift_px * np.cos(angle)),
+                nucleus_radius=rng.uniform(*nucleus_radius_px),
+                cell_radius=min(step_y, step_x) / 2 if cell_radius_px is None else cell_radius_px,
+                velocity=(
+                    stage_drift_px[0] + drift_px * np.sin(angle),
+                    stage_drift_px[1] + drift_px * np.cos(angle),
+                ),
                 shuttle=shuttle,
                 switch_frame=rng.uniform(6.0, 10.0),
                 poi_level=rng.uniform(600.0, 1000.0),

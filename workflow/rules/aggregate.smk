@@ -1,20 +1,50 @@
+# Light: runs in the main Snakemake process, never submitted to a cluster.
+localrules:
+    aggregate,
+    summary_figures,
+
+
 rule aggregate:
-    """All samples' per-cell translocation summaries in one table and one figure."""
+    """All samples' per-cell translocation summaries in one table."""
     input:
         translocation=expand("results/{sample}/translocation.parquet", sample=SAMPLES.index),
     output:
         summary="results/summary.parquet",
-        figure=report(
-            "results/figures/summary.png",
-            caption="../report/summary.rst",
-            category="Summary",
-        ),
     params:
         conditions=sample_conditions(),
-        dpi=config["figures"]["dpi"],
     log:
         "logs/aggregate.log",
     benchmark:
         "benchmarks/aggregate.tsv"
     script:
         "../../scripts/aggregate.py"
+
+
+rule summary_figures:
+    """The figure and the table across samples, grouped by condition."""
+    input:
+        summary="results/summary.parquet",
+        intensities=expand("results/{sample}/intensities.parquet", sample=SAMPLES.index),
+    output:
+        figure=report(
+            "results/figures/summary.png",
+            caption="../report/summary.rst",
+            category="Summary",
+            labels={"figure": "N/C ratio and shuttling by condition"},
+        ),
+        svg="results/figures/summary.svg",
+        table=report(
+            "results/summary.html",
+            caption="../report/summary_table.rst",
+            category="Summary",
+            labels={"figure": "table of samples"},
+        ),
+    params:
+        conditions=sample_conditions(),
+        dpi=config["figures"]["dpi"],
+    log:
+        "logs/summary_figures.log",
+    benchmark:
+        "benchmarks/summary_figures.tsv"
+    script:
+        "../../scripts/summary_figures.py"

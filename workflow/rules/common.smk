@@ -13,7 +13,9 @@ sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
 
 from nucleocyto.errors import InputError  # noqa: E402
 from nucleocyto.masks import MaskParams  # noqa: E402
+from nucleocyto.measure import BackgroundParams  # noqa: E402
 from nucleocyto.samples import channel_sources, load_sample_sheet  # noqa: E402
+from nucleocyto.tracking import TrackParams  # noqa: E402
 
 CONFIG_SOURCE = "config file " + ", ".join(map(str, workflow.configfiles)) if workflow.configfiles else "config"
 
@@ -34,6 +36,8 @@ def validated(data, schema, where):
 validated(config, "../schemas/config.schema.yaml", CONFIG_SOURCE)
 try:
     MaskParams(**config["masks"])
+    TrackParams(**config["tracking"])
+    BackgroundParams(**config["background"])
     SAMPLES = load_sample_sheet(config["samples"])
 except InputError as error:
     raise WorkflowError(str(error)) from None
@@ -81,11 +85,35 @@ def sample_conditions():
 def sample_outputs(sample):
     """Every per-sample result file."""
     folder = f"results/{sample}"
-    tables = ["intensities.parquet", "correlation.parquet", "translocation.parquet"]
+    tables = ["intensities.parquet", "cells.parquet", "correlation.parquet", "translocation.parquet"]
     figures = [f"figures/{name}.{ext}" for name in FIGURES for ext in ("png", "svg")]
-    return [f"{folder}/{name}" for name in tables + figures]
+    return [f"{folder}/{name}" for name in tables + figures + ["cells.html"]]
 
 
 def all_outputs():
     outputs = [path for sample in SAMPLES.index for path in sample_outputs(sample)]
-    return outputs + ["results/summary.parquet", "results/figures/summary.png"]
+    summary = ["results/summary.parquet", "results/summary.html"]
+    return outputs + summary + ["results/figures/summary.png", "results/figures/summary.svg"]
+
+
+# Cluster resources (docs/cluster.md): cheap callables on the size of the sample's TIFF file(s),
+# which exists before any of its jobs runs (a group job's totals skip values that depend on
+# not-yet-written inputs). A retry (--retries) doubles them.
+def movie_mb(wildcards):
+    """Total size (MB) of a sample's TIFF file(s), from os.stat."""
+    return sum(Path(path).stat().st_size for path in tiff_inputs(wildcards)) / 1e6
+
+
+def memory_mb(per_movie_mb):
+    """mem_mb callable: 1000 MB (Python and libraries) + per_movie_mb x the movie size (MB)."""
+    return lambda wildcards, attempt: int(1000 + per_movie_mb * movie_mb(wildcards)) * attempt
+
+
+def runtime_min(wildcards, attempt):
+    """runtime (minutes): 10 + 1 per 100 MB of movie (measured: under 3 min per GB and step)."""
+    return int(10 + movie_mb(wildcards) / 100) * attempt
+
+
+def cpus_per_task(wildcards, threads):
+    """One SLURM CPU per Snakemake thread."""
+    return threads

@@ -1,5 +1,5 @@
 rule correlate:
-    """Per-frame POI-vs-marker Pearson r; per-cell nucleus-vs-cytosol r over time."""
+    """Per-frame POI-vs-marker colocalisation measures; per-cell nucleus-vs-cytosol correlation over time."""
     input:
         stack="results/{sample}/stack.npy",
         metadata="results/{sample}/metadata.json",
@@ -9,6 +9,14 @@ rule correlate:
     output:
         correlation="results/{sample}/correlation.parquet",
         translocation="results/{sample}/translocation.parquet",
+    params:
+        correlation=config["correlation"],
+    resources:
+        mem_mb=memory_mb(2.0),
+        runtime=runtime_min,
+        cpus_per_task=cpus_per_task,
+    group:
+        "sample"
     log:
         "logs/correlate/{sample}.log",
     benchmark:

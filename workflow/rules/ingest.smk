@@ -8,6 +8,12 @@ rule ingest:
     params:
         sources=ingest_sources,
         calibration=calibration_override,
+    resources:
+        mem_mb=memory_mb(1.0),
+        runtime=runtime_min,
+        cpus_per_task=cpus_per_task,
+    group:
+        "sample"
     log:
         "logs/ingest/{sample}.log",
     benchmark:

@@ -1,5 +1,6 @@
 rule masks:
-    """Nucleus labels from the nuclear-marker channel and cytosol-ring labels, per frame."""
+    """Nucleus labels from the nuclear-marker channel and cytosol-ring labels, per frame; tracking relabels
+    them with track ids as the frames are written."""
     input:
         stack="results/{sample}/stack.npy",
     output:
@@ -7,6 +8,13 @@ rule masks:
         cytosol="results/{sample}/cytosol.npy",
     params:
         masks=config["masks"],
+        tracking=config["tracking"],
+    resources:
+        mem_mb=memory_mb(3.0),
+        runtime=runtime_min,
+        cpus_per_task=cpus_per_task,
+    group:
+        "sample"
     log:
         "logs/masks/{sample}.log",
     benchmark:

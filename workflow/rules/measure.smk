@@ -1,5 +1,6 @@
 rule measure:
-    """Per frame x cell x region x channel intensity statistics (tidy Parquet)."""
+    """Per frame x cell x region x channel intensity statistics (tidy Parquet); per cell x frame POI means and
+    N/C ratios."""
     input:
         stack="results/{sample}/stack.npy",
         metadata="results/{sample}/metadata.json",
@@ -7,6 +8,15 @@ rule measure:
         cytosol="results/{sample}/cytosol.npy",
     output:
         intensities="results/{sample}/intensities.parquet",
+        cells="results/{sample}/cells.parquet",
+    params:
+        background=config["background"],
+    resources:
+        mem_mb=memory_mb(3.0),
+        runtime=runtime_min,
+        cpus_per_task=cpus_per_task,
+    group:
+        "sample"
     log:
         "logs/measure/{sample}.log",
     benchmark:

@@ -1,0 +1,280 @@
+"""Figures of one movie. Each builder returns a Matplotlib figure in the shared style; the caller
+saves it with :func:`nucleocyto.style.save`.
+
+Time courses show the classic whole-mask mean (all cells pooled by area) as a line and, where a
+frame has at least :data:`~nucleocyto.figures.MIN_CELLS_FOR_SPREAD` cells, the first-to-third
+quartile across cells as a band: per-frame statistics that stay readable with 50 cells and do
+not depend on cell ids being tracked. The per-cell small multiples (:func:`cell_panels`) follow
+``cell_id``, which is one cell over time only when the label stacks carry track ids.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from matplotlib import patheffects
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
+from scipy import ndimage
+
+from .figures import MIN_CELLS_FOR_SPREAD, spread
+from .style import (
+    COLORS, PAGE_WIDTH_IN, TIME_CMAP, band, figure, markers, styled, time_axis, time_label,
+)
+
+#: Smallest range of the N/C ratio axis, so that a flat ratio looks flat.
+MIN_RATIO_SPAN = 0.2
+
+#: Outline that keeps white text readable on bright and dark pixels alike.
+_OUTLINE = [patheffects.withStroke(linewidth=1.6, foreground="black")]
+
+
+@styled
+def overlay_montage(
+    stack: np.ndarray,
+    nuclei: np.ndarray,
+    cytosol: np.ndarray,
+    frames: list[int],
+    frame_interval_s: float | None,
+    pixel_size_um: float | None,
+    columns: int,
+    title: str,
+):
+    """POI channel of ``frames`` with nucleus and ring contours and each cell's id.
+
+    Only the frames shown are read, so memory-mapped stacks of any length are fine.
+
+    Parameters
+    ----------
+    stack : (T, C, Y, X) ndarray
+        Raw movie, channel 0 = POI (usually a read-only memory map).
+    nuclei, cytosol : (T, Y, X) ndarray of int
+        Label stacks; the numbers drawn are the nucleus labels.
+    frames : list of int
+        Frames to show, one panel each, ``columns`` panels per row.
+    frame_interval_s, pixel_size_um : float or None
+        Calibration for the panel titles and the scale bar (none when unknown).
+    title : str
+        Figure title.
+    """
+    n_frames, _, height, width = stack.shape
+    images = [np.asarray(stack[t, 0], dtype=np.float64) for t in frames]
+    low, high = np.percentile(np.concatenate([im.ravel() for im in images]), [0.5, 99.8])
+    ncols = min(columns, len(frames))
+    nrows = math.ceil(len(frames) / ncols)
+    panel_w = min(2.6, PAGE_WIDTH_IN / ncols)
+    panel_h = panel_w * height / width
+    fig, axes = figure(panel_w * ncols, panel_h * nrows + 0.9, ncols=ncols, nrows=nrows, squeeze=False)
+    id_size = float(np.clip(panel_w * 72 / width * 9, 5, 8))  # ~9 px of the image, 5-8 pt
+    for ax, t, image in zip(axes.flat, frames, images):
+        shown = ax.imshow(image, cmap="gray", vmin=low, vmax=high)
+        nucleus_t, ring_t = np.asarray(nuclei[t]), np.asarray(cytosol[t])
+        for labels, key in ((ring_t, "cytosol"), (nucleus_t, "nucleus")):
+            if labels.any():
+                ax.contour(labels > 0, levels=[0.5], colors=COLORS[key], linewidths=0.7)
+        ids = np.flatnonzero(np.bincount(nucleus_t.ravel()))
+        ids = ids[ids > 0]
+        for cell_id, (y, x) in zip(ids, ndimage.center_of_mass(nucleus_t > 0, nucleus_t, ids)):
+            ax.text(x, y, str(cell_id), color="white", fontsize=id_size, ha="center", va="center",
+                    weight="bold", path_effects=_OUTLINE)
+        ax.set_title(time_label(t, n_frames, frame_interval_s), fontsize="medium")
+        ax.set_axis_off()
+    for ax in axes.flat[len(frames):]:
+        ax.set_visible(False)
+    if pixel_size_um:
+        _scale_bar(axes.flat[0], pixel_size_um, width)
+    colorbar = fig.colorbar(shown, ax=axes, location="bottom", shrink=0.35, aspect=25, pad=0.02, anchor=(1.0, 0.5))
+    colorbar.set_label("POI intensity (counts)")
+    handles = [Line2D([], [], color=COLORS["nucleus"], label="nucleus"),
+               Line2D([], [], color=COLORS["cytosol"], label="cytosol ring (both edges)")]
+    colorbar.ax.legend(handles=handles, loc="center right", bbox_to_anchor=(-0.08, 0.5), ncols=2)
+    fig.suptitle(title)
+    return fig
+
+
+@styled
+def timecourse(cells: pd.DataFrame, pooled: pd.DataFrame, n_frames: int, frame_interval_s: float | None, title: str):
+    """Nuclear and cytosolic POI over time: all cells pooled by area (lines) and the quartiles
+    across cells (bands).
+
+    Parameters
+    ----------
+    cells : DataFrame
+        :func:`nucleocyto.figures.poi_by_cell` table.
+    pooled : DataFrame
+        :func:`nucleocyto.figures.pooled_poi` table.
+    """
+    fig, ax = figure(4.8, 3.0)
+    frames = pooled.index.to_numpy()
+    x, xlabel = time_axis(frames, n_frames, frame_interval_s)
+    bands = [
+        COLORS[region] for region in ("nucleus", "cytosol")
+        if _line_and_band(ax, x, pooled[region], cells, region, COLORS[region], f"{region} (cells pooled)", n_frames)
+    ]
+    _legend_above(ax, bands)
+    ax.set(xlabel=xlabel, ylabel="POI mean intensity (counts)")
+    fig.suptitle(title)
+    return fig
+
+
+@styled
+def ratio(cells: pd.DataFrame, pooled: pd.DataFrame, n_frames: int, frame_interval_s: float | None, title: str):
+    """N/C ratio of POI means over time: pooled (line) and quartiles of per-cell ratios (band)."""
+    fig, ax = figure(4.8, 3.0)
+    x, xlabel = time_axis(pooled.index.to_numpy(), n_frames, frame_interval_s)
+    banded = _line_and_band(ax, x, pooled["nc_ratio"], cells, "nc_ratio", COLORS["ratio"], "cells pooled", n_frames)
+    ax.axhline(1.0, color="black", lw=0.6, ls=":", label="N/C = 1")
+    _legend_above(ax, [COLORS["ratio"]] if banded else [])
+    low, high = ax.get_ylim()
+    if high - low < MIN_RATIO_SPAN:  # do not blow up noise around a flat ratio
+        middle = (low + high) / 2
+        ax.set_ylim(middle - MIN_RATIO_SPAN / 2, middle + MIN_RATIO_SPAN / 2)
+    ax.set(xlabel=xlabel, ylabel="N/C ratio of POI means (nucleus / cytosol)")
+    fig.suptitle(title)
+    return fig
+
+
+@styled
+def correlation_over_time(correlation: pd.DataFrame, n_frames: int, frame_interval_s: float | None, title: str):
+    """Per-frame Pearson r between POI and nuclear marker: inside all cells, over the whole
+    frame, and the quartiles of the per-cell r (band).
+
+    Parameters
+    ----------
+    correlation : DataFrame
+        The correlation table (columns ``frame, scope, cell_id, pearson_r``).
+    """
+    fig, ax = figure(4.8, 3.0)
+    frames = np.arange(n_frames)
+    x, xlabel = time_axis(frames, n_frames, frame_interval_s)
+    by_scope = {scope: rows.set_index("frame")["pearson_r"].reindex(frames)
+                for scope, rows in correlation[correlation["scope"] != "cell"].groupby("scope")}
+    per_cell = correlation[correlation["scope"] == "cell"]
+    label = "inside cells (nuclei + rings)"
+    banded = _line_and_band(ax, x, by_scope["all_cells"], per_cell, "pearson_r", COLORS["all_cells"], label, n_frames)
+    ax.plot(x, by_scope["frame"], color=COLORS["frame"], label="whole frame", **markers(n_frames))
+    _legend_above(ax, [COLORS["all_cells"]] if banded else [], "single cells, Q1–Q3")
+    low, high = ax.get_ylim()
+    ax.set_ylim(max(low, -1.02), min(high, 1.02))
+    if ax.get_ylim()[0] < 0 < ax.get_ylim()[1]:
+        ax.axhline(0, color="black", lw=0.5)
+    ax.set(xlabel=xlabel, ylabel="Pearson r, POI vs nuclear marker")
+    fig.suptitle(title)
+    return fig
+
+
+@styled
+def scatter(cells: pd.DataFrame, pooled: pd.DataFrame, n_frames: int, frame_interval_s: float | None, title: str):
+    """Nuclear against cytosolic POI: one point per cell and frame, coloured by time, with the
+    pooled trajectory and the N/C = 1 line."""
+    fig, ax = figure(4.2, 3.4)
+    x, xlabel = time_axis(cells["frame"].to_numpy(), n_frames, frame_interval_s)
+    span, _ = time_axis(np.array([0, n_frames - 1]), n_frames, frame_interval_s)
+    points = ax.scatter(cells["cytosol"], cells["nucleus"], c=x, cmap=TIME_CMAP, vmin=span[0], vmax=span[1],
+                        s=9, alpha=0.8, linewidths=0, rasterized=True)
+    ax.plot(pooled["cytosol"], pooled["nucleus"], color=COLORS["pooled"], lw=0.8, label="cells pooled")
+    start = pooled.dropna(subset=["cytosol", "nucleus"]).iloc[:1]
+    ax.plot(start["cytosol"], start["nucleus"], ls="", marker="o", ms=5, mfc="white", mec=COLORS["pooled"],
+            label="start")
+    limits = ax.get_xlim(), ax.get_ylim()
+    diagonal = [min(limits[0][0], limits[1][0]), max(limits[0][1], limits[1][1])]
+    ax.plot(diagonal, diagonal, color="black", lw=0.6, ls=":", label="N/C = 1")
+    ax.set(xlim=limits[0], ylim=limits[1], xlabel="Cytosolic POI mean (counts)", ylabel="Nuclear POI mean (counts)")
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=3, borderaxespad=0.2, handlelength=1.5)
+    fig.colorbar(points, ax=ax, label=xlabel, aspect=30)
+    fig.suptitle(title)
+    return fig
+
+
+@styled
+def cell_panels(
+    cells: pd.DataFrame, ids: list[int], n_frames: int, frame_interval_s: float | None, title: str
+):
+    """Small multiples: nuclear and cytosolic POI over time of each cell in ``ids``, on shared
+    axes.
+
+    Parameters
+    ----------
+    cells : DataFrame
+        :func:`nucleocyto.figures.poi_by_cell` table.
+    ids : list of int
+        Cells to show (see :func:`nucleocyto.figures.select_cells`), one panel each; none gives
+        a figure that says so.
+    """
+    if not ids:
+        fig, ax = figure(3.2, 1.2)
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, "no nucleus found in any frame", ha="center", va="center", transform=ax.transAxes)
+        fig.suptitle(title)
+        return fig
+    guess = math.ceil(math.sqrt(1.6 * len(ids)))  # about 1.6 times as many columns as rows
+    options = range(max(1, guess - 1), min(8, guess + 1, len(ids)) + 1)
+    ncols = min(options, key=lambda c: (c * math.ceil(len(ids) / c) - len(ids), -c))  # fewest empty slots
+    nrows = math.ceil(len(ids) / ncols)
+    panel_w = min(1.6, PAGE_WIDTH_IN / ncols)
+    fig, axes = figure(max(panel_w * ncols, 3.2), 0.8 * panel_w * nrows + 0.9, ncols=ncols, nrows=nrows,
+                       squeeze=False)
+    frames = np.arange(n_frames)
+    x, xlabel = time_axis(frames, n_frames, frame_interval_s)
+    shown = cells[cells["cell_id"].isin(ids)]
+    low, high = np.nanmin(shown[["nucleus", "cytosol"]]), np.nanmax(shown[["nucleus", "cytosol"]])
+    pad = 0.06 * (high - low or 1.0)
+    # Same limits everywhere, set by hand: shared axes cost time quadratic in the panel count.
+    limits = {"xlim": (x[0] - 0.03 * (x[-1] - x[0] or 1.0), x[-1] + 0.03 * (x[-1] - x[0] or 1.0)),
+              "ylim": (low - pad, high + pad)}
+    for i, (ax, cell_id) in enumerate(zip(axes.flat, ids)):
+        cell = shown[shown["cell_id"] == cell_id].set_index("frame").reindex(frames)
+        for region in ("nucleus", "cytosol"):
+            ax.plot(x, cell[region], color=COLORS[region], lw=1.0, marker="o", ms=1.2)
+        present = int(cell["nucleus"].notna().sum())
+        label = f"cell {cell_id}" + ("" if present == n_frames else f" ({present} fr)")
+        ax.set_title(label, fontsize="small", pad=2).set_in_layout(False)
+        ax.set(**limits)
+        ax.locator_params(nbins=3)
+        # tick labels on the left column and on panels with no panel below
+        ax.tick_params(labelsize="small", labelleft=i % ncols == 0, labelbottom=i + ncols >= len(ids))
+    for ax in axes.flat[len(ids):]:
+        ax.set_visible(False)
+    fig.supxlabel(xlabel, fontsize="medium")
+    fig.supylabel("POI mean (counts)", fontsize="medium")
+    handles = [Line2D([], [], color=COLORS[r], label=r) for r in ("nucleus", "cytosol")]
+    # The legend's title is the figure title: one artist, so the layout cannot overlap them.
+    fig.legend(handles=handles, loc="outside upper center", ncols=2, title=title,
+               title_fontproperties={"size": "large"})
+    return fig
+
+
+def _line_and_band(
+    ax, x: np.ndarray, line: pd.Series, cells: pd.DataFrame, column: str, color: str, label: str, n_frames: int
+) -> bool:
+    """Draw ``line`` (indexed by frame, at times ``x``) and, as a band in the same colour, the
+    quartiles of ``cells[column]`` across cells; True when some frame has enough cells for one."""
+    quartiles = spread(cells, column, line.index.to_numpy())
+    band(ax, x, quartiles["q1"], quartiles["q3"], color)
+    ax.plot(x, line, color=color, label=label, **markers(n_frames))
+    return bool(quartiles["q1"].notna().any())
+
+
+def _legend_above(ax, bands: list[str], label: str = "Q1–Q3 across cells") -> None:
+    """Legend in a row above the axes; names the shaded bands (drawn in colours ``bands``), in
+    their colour when there is one, in grey when there are several."""
+    handles, labels = ax.get_legend_handles_labels()
+    if bands:
+        handles.append(Patch(facecolor=bands[0] if len(bands) == 1 else "grey", alpha=0.35, linewidth=0))
+        labels.append(label)
+    ax.legend(handles, labels, loc="lower left", bbox_to_anchor=(0, 1.0), ncols=len(labels), borderaxespad=0.2,
+              handlelength=1.5, columnspacing=1.0)
+
+
+def _scale_bar(ax, pixel_size_um: float, width: int) -> None:
+    """A round-length scale bar (µm) on a dark box in the lower right corner."""
+    target = width * pixel_size_um / 5
+    length_um = next((v for v in (100, 50, 20, 10, 5, 2, 1) if v <= target), 1)
+    bar = AnchoredSizeBar(ax.transData, length_um / pixel_size_um, f"{length_um} µm", "lower right",
+                          pad=0.3, sep=2, color="white", frameon=True, size_vertical=width / 80,
+                          fontproperties={"size": "small"})
+    bar.patch.set(facecolor="black", alpha=0.55, edgecolor="none")
+    ax.add_artist(bar)

@@ -1,0 +1,85 @@
+"""The figure across all movies, grouped by the sample sheet's ``condition`` column."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
+
+from .style import CATEGORICAL, PAGE_WIDTH_IN, figure, styled, time_unit
+
+#: Name of the group of samples without a condition.
+NO_CONDITION = "(no condition)"
+
+#: Up to this many samples, each one's name is written beside its point.
+MAX_NAMED_SAMPLES = 12
+
+
+def condition_groups(conditions: dict[str, str]) -> dict[str, list[str]]:
+    """{condition: [samples]} in sample-sheet order; samples without one go to
+    :data:`NO_CONDITION`."""
+    groups: dict[str, list[str]] = {}
+    for sample, condition in conditions.items():
+        groups.setdefault(condition or NO_CONDITION, []).append(sample)
+    return groups
+
+
+@styled
+def summary(pooled: pd.DataFrame, translocation: pd.DataFrame, conditions: dict[str, str]):
+    """N/C ratio over time of every sample (left) and its nucleus-vs-cytosol temporal Pearson r
+    (right), coloured and grouped by condition.
+
+    Parameters
+    ----------
+    pooled : DataFrame
+        :func:`nucleocyto.figures.pooled_poi` tables of all samples, concatenated with their
+        ``frame`` index as a column and a ``sample`` column.
+    translocation : DataFrame
+        All samples' translocation rows (columns ``sample, cell_id, temporal_pearson_r``).
+    conditions : dict
+        {sample: condition}, in sample-sheet order ('' = none).
+    """
+    groups = condition_groups(conditions)
+    colors = {condition: CATEGORICAL[i % len(CATEGORICAL)] for i, condition in enumerate(groups)}
+    fig, (ax_ratio, ax_r) = figure(PAGE_WIDTH_IN, 3.2, ncols=2, width_ratios=[1.6, 1])
+    timed = pooled["time_s"].notna().groupby(pooled["sample"]).all().all()
+    scale, unit = time_unit(float(pooled["time_s"].max()) if timed else None)
+    for condition, samples in groups.items():
+        for sample in samples:
+            rows = pooled[pooled["sample"] == sample].sort_values("frame")
+            x = rows["time_s"] / scale if scale else rows["frame"]
+            ax_ratio.plot(x, rows["nc_ratio"], color=colors[condition], lw=1.0, alpha=0.85)
+    ax_ratio.axhline(1.0, color="black", lw=0.6, ls=":")
+    ax_ratio.set_yscale("log")  # ratios: equal steps for equal fold changes, N/C = 1 in the middle
+    ax_ratio.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax_ratio.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+    ax_ratio.yaxis.set_minor_formatter(NullFormatter())
+    ax_ratio.set(xlabel=f"Time ({unit})" if scale else "Frame", ylabel="N/C ratio, cells pooled (log scale)",
+                 title="N/C ratio per sample")
+
+    named = len(conditions) <= MAX_NAMED_SAMPLES
+    rng = np.random.default_rng(0)  # fixed jitter: identical figures on every run
+    for i, (condition, samples) in enumerate(groups.items()):
+        rows = translocation[translocation["sample"].isin(samples)]
+        cells = rows[rows["cell_id"] > 0]
+        ax_r.scatter(i + rng.uniform(-0.25, 0.25, len(cells)), cells["temporal_pearson_r"], s=5, color="#BBBBBB",
+                     linewidths=0, zorder=2, rasterized=True)
+        whole = rows[rows["cell_id"] == 0]
+        ax_r.scatter(np.full(len(whole), i), whole["temporal_pearson_r"], s=28, color=colors[condition],
+                     edgecolors="black", linewidths=0.5, zorder=3)
+        if named:
+            for _, row in whole.iterrows():
+                ax_r.annotate(row["sample"], (i, row["temporal_pearson_r"]), xytext=(6, 0), textcoords="offset points",
+                              fontsize="small", va="center")
+    ax_r.axhline(0, color="black", lw=0.5)
+    slanted = len(groups) > 3 or max(len(g) for g in groups) > 10
+    ax_r.set_xticks(range(len(groups)), list(groups), rotation=30 if slanted else 0, ha="right" if slanted else "center",
+                    rotation_mode="anchor")
+    ax_r.set(xlim=(-0.6, len(groups) - 0.1), ylim=(-1.05, 1.05), ylabel="Temporal r, nuclear vs cytosolic POI",
+             title="Shuttling per sample")
+    legend = [Line2D([], [], color=colors[c], marker="o", mec="black", mew=0.5, label=f"{c} (n = {len(s)})")
+              for c, s in groups.items()]
+    legend.append(Line2D([], [], ls="", marker="o", ms=3, color="#BBBBBB", label="single cells"))
+    fig.legend(handles=legend, loc="outside lower center", ncols=min(len(legend), 4))
+    return fig

@@ -1,0 +1,100 @@
+"""Correlation of two intensity traces over time (one value per frame, NaN where undefined).
+
+Bleaching (or focus drift) makes every trace of a movie decline together, so two raw traces
+correlate positively even when nothing moves between them; detrending each trace first removes
+that shared slow trend. Translocation shows as anti-correlated nuclear and cytosolic traces.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import stats
+
+#: Detrending methods of :func:`detrend`.
+DETRENDS = ("linear", "exponential", "difference")
+
+
+def pearson(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson r of two 1-D series, ignoring positions where either is NaN; NaN if undefined."""
+    keep = np.isfinite(a) & np.isfinite(b)
+    if keep.sum() < 2:
+        return math.nan
+    a, b = a[keep] - a[keep].mean(), b[keep] - b[keep].mean()
+    denominator = math.sqrt(float(a @ a) * float(b @ b))
+    return float(np.clip(a @ b / denominator, -1, 1)) if denominator > 0 else math.nan
+
+
+def spearman(a: np.ndarray, b: np.ndarray) -> float:
+    """Spearman rho (Pearson r of average ranks) over positions where both are finite."""
+    keep = np.isfinite(a) & np.isfinite(b)
+    return pearson(stats.rankdata(a[keep]), stats.rankdata(b[keep]))
+
+
+def detrend(trace: np.ndarray, method: str) -> np.ndarray:
+    """Remove the slow trend of a trace sampled at frames 0..T−1.
+
+    Parameters
+    ----------
+    trace : (T,) float64
+        One value per frame (counts); NaN where undefined.
+    method : {"linear", "exponential", "difference"}
+        ``linear``: residuals y − (a + b·t) of the least-squares line through the finite
+        points. ``exponential``: residuals y − A·exp(−k·t) of a bleaching curve whose log is
+        the least-squares line through log y of the positive points. ``difference``: first
+        differences y[t] − y[t−1] (NaN at frame 0).
+
+    Returns
+    -------
+    (T,) float64
+        Detrended trace, NaN where the input is NaN (and where the fit is undefined: fewer
+        than 2 usable points).
+    """
+    t = np.arange(len(trace), dtype=np.float64)
+    if method == "difference":
+        return np.concatenate([[np.nan], np.diff(trace)])
+    if method not in DETRENDS:
+        raise ValueError(f"unknown detrending method {method!r}; expected one of {DETRENDS}")
+    usable = np.isfinite(trace) & (trace > 0 if method == "exponential" else True)
+    if usable.sum() < 2:
+        return np.full(len(trace), np.nan)
+    if method == "linear":
+        fit = np.polyval(np.polyfit(t[usable], trace[usable], 1), t)
+    else:
+        fit = np.exp(np.polyval(np.polyfit(t[usable], np.log(trace[usable]), 1), t))
+    return trace - fit
+
+
+def lagged_pearson(a: np.ndarray, b: np.ndarray, max_lag: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pearson r between ``a[t]`` and ``b[t + lag]`` for lag = −max_lag..max_lag frames.
+
+    Each lag uses the frames where both shifted series are finite. A positive best lag means
+    ``b`` follows ``a``.
+
+    Returns
+    -------
+    lags : (2·max_lag + 1,) int64
+    r : (2·max_lag + 1,) float64
+        NaN where fewer than 2 frames overlap or a series is constant there.
+    """
+    lags = np.arange(-max_lag, max_lag + 1)
+    n = len(a)
+    # stops clipped at 0: a lag beyond the movie's length overlaps nothing (r NaN), never wraps around
+    r = np.array([pearson(a[max(0, -k) : max(0, n - k)], b[max(0, k) : max(0, n + k)]) for k in lags])
+    return lags, r
+
+
+def best_lag(a: np.ndarray, b: np.ndarray, max_lag: int) -> tuple[float, float]:
+    """Lag (frames) of the largest |r| of :func:`lagged_pearson`, and r there.
+
+    Ties go to the smaller |lag| (then the negative one). Returns (NaN, NaN) when no lag has
+    a defined r.
+    """
+    lags, r = lagged_pearson(a, b, max_lag)
+    order = np.lexsort((lags, np.abs(lags)))
+    magnitude = np.abs(r[order])
+    if not np.isfinite(magnitude).any():
+        return math.nan, math.nan
+    best = order[int(np.nanargmax(magnitude))]
+    return float(lags[best]), float(r[best])

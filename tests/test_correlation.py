@@ -1,0 +1,365 @@
+"""Pixel-wise colocalisation and temporal correlation equal reference implementations.
+
+References: scipy.stats (pearsonr, spearmanr), skimage.measure (pearson_corr_coeff,
+manders_coloc_coeff, manders_overlap_coeff), scipy.signal.detrend, and brute-force searches
+written out plainly here.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import tifffile
+import yaml
+from scipy import ndimage, signal, stats
+from skimage import measure
+
+from conftest import REPO, run_snakemake, write_sheet
+from nucleocyto.coloc import colocalisation_by_label, costes_pvalue_by_label, pearson_by_label
+from nucleocyto.correlation import COLUMNS, TEMPORAL_COLUMNS, frame_correlations, temporal_correlations
+from nucleocyto.masks import nucleus_labels, ring_labels
+from nucleocyto.measure import measure_stack
+from nucleocyto.tables import read_provenance
+from nucleocyto.temporal import best_lag, detrend, lagged_pearson, pearson, spearman
+
+TOL = 1e-12
+
+
+def random_labels(rng: np.random.Generator, shape: tuple[int, int], n: int) -> np.ndarray:
+    """Random rectangles labelled 1..n (later ones overwrite earlier ones), 0 elsewhere."""
+    labels = np.zeros(shape, np.int32)
+    for k in range(1, n + 1):
+        y, x = rng.integers(0, shape[0] - 4), rng.integers(0, shape[1] - 4)
+        labels[y : y + rng.integers(3, 20), x : x + rng.integers(3, 20)] = k
+    return labels
+
+
+def random_pair(rng: np.random.Generator, shape: tuple[int, int], integer: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Two partly correlated non-negative channels."""
+    common = ndimage.gaussian_filter(rng.random(shape), 1.5)
+    x = 4000 * common + 300 * rng.random(shape)
+    y = 2500 * common * rng.uniform(0.3, 1.5) + 1500 + 400 * rng.random(shape)
+    if integer:
+        return x.astype(np.uint16), np.clip(y, 0, None).astype(np.uint16)
+    return x, np.clip(y, 0, None)
+
+
+def check_against_references(x: np.ndarray, y: np.ndarray, mask: np.ndarray, row) -> None:
+    """Every measure of ``row`` (a mapping) equals its reference on ``x[mask]``, ``y[mask]``."""
+    xf, yf = x.astype(np.float64), y.astype(np.float64)  # skimage squares in the input dtype
+    assert row["n_px"] == mask.sum()
+    assert row["pearson_r"] == pytest.approx(stats.pearsonr(xf[mask], yf[mask]).statistic, abs=TOL)
+    assert row["pearson_r"] == pytest.approx(measure.pearson_corr_coeff(xf, yf, mask)[0], abs=TOL)
+    assert row["spearman_rho"] == pytest.approx(stats.spearmanr(xf[mask], yf[mask]).statistic, abs=TOL)
+    assert row["manders_overlap"] == pytest.approx(measure.manders_overlap_coeff(xf, yf, mask), abs=TOL)
+    tx, ty = row["costes_threshold_x"], row["costes_threshold_y"]
+    assert row["manders_m1"] == pytest.approx(measure.manders_coloc_coeff(xf, yf >= ty, mask), abs=TOL)
+    assert row["manders_m2"] == pytest.approx(measure.manders_coloc_coeff(yf, xf >= tx, mask), abs=TOL)
+    product = (xf[mask] - xf[mask].mean()) * (yf[mask] - yf[mask].mean())
+    assert row["li_icq"] == pytest.approx((product > 0).mean() - 0.5, abs=TOL)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("integer", [True, False])
+def test_measures_equal_references_on_random_data(seed, integer):
+    rng = np.random.default_rng(seed)
+    x, y = random_pair(rng, (60, 70), integer)
+    labels = random_labels(rng, x.shape, 6)
+    ids = np.unique(labels[labels > 0])
+    result = colocalisation_by_label(x, y, labels, ids)
+    assert np.isfinite(result["costes_threshold_x"]).any()
+    for i, k in enumerate(ids):
+        row = {name: values[i] for name, values in result.items()}
+        if row["pearson_r"] > 0:
+            assert np.isfinite([row["costes_threshold_x"], row["costes_threshold_y"]]).all()
+        check_against_references(x, y, labels == k, row)
+    np.testing.assert_array_equal(pearson_by_label(x, y, labels, ids)[0], result["pearson_r"])
+
+
+@pytest.fixture(scope="module")
+def real_frames(real_movie):
+    """Three (POI, marker, nuclei, ring) frames of the real movie, masks by the classic method."""
+    poi, marker = (tifffile.imread(path) for path in real_movie)
+    frames = []
+    for t in (0, 35, 70):
+        nuclei = nucleus_labels(marker[t])
+        frames.append((poi[t], marker[t], nuclei, ring_labels(nuclei)))
+    return frames
+
+
+def test_measures_equal_references_on_real_frames(real_frames):
+    names = {"costes_threshold_poi": "costes_threshold_x", "costes_threshold_nucleus": "costes_threshold_y"}
+    for poi, marker, nuclei, ring in real_frames:
+        table = frame_correlations(np.stack([poi, marker]), nuclei, ring).rename(columns=names)
+        cells = np.where(nuclei > 0, nuclei, ring)
+        for _, row in table.iterrows():
+            mask = {"cell": cells == row["cell_id"], "all_cells": cells > 0, "frame": np.ones(poi.shape, bool)}
+            check_against_references(poi, marker, mask[row["scope"]], row)
+        assert table["costes_threshold_x"].notna().all() and table["costes_p"].isna().all()
+
+
+def brute_force_costes(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Costes' thresholds by evaluating every candidate, highest first, in exact integers.
+
+    Regression line from the covariance matrix's principal eigenvector; walk along x when the
+    slope is below 1, else along y; stop at the first candidate whose below-threshold pixels
+    (x < Tx or y < Ty) have a defined Pearson r ≤ 0; the lowest candidate if none does.
+    """
+    x, y = x.astype(np.int64), y.astype(np.int64)
+    _, vectors = np.linalg.eigh(np.cov(x, y))
+    slope = vectors[1, -1] / vectors[0, -1]
+    intercept = y.mean() - slope * x.mean()
+    if slope < 1:
+        pairs = [(t, slope * t + intercept) for t in np.unique(x)[::-1]]
+    else:
+        pairs = [((t - intercept) / slope, t) for t in np.unique(y)[::-1]]
+    for tx, ty in pairs:
+        below = (x < tx) | (y < ty)
+        xs, ys, k = x[below], y[below], int(below.sum())
+        covariance = k * int(xs @ ys) - int(xs.sum()) * int(ys.sum())
+        defined = k >= 2 and k * int(xs @ xs) > int(xs.sum()) ** 2 and k * int(ys @ ys) > int(ys.sum()) ** 2
+        if defined and covariance <= 0:
+            return tx, ty
+    return pairs[-1]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_costes_thresholds_equal_brute_force(seed):
+    """Small images, several labels at once, slopes below and above 1."""
+    rng = np.random.default_rng(seed)
+    shape = (12, 15)
+    x = rng.integers(0, 60, shape)
+    y = np.rint(rng.choice([0.3, 1.0, 4.0]) * x + rng.uniform(5, 80) * rng.random(shape)).astype(np.int64)
+    labels = random_labels(rng, shape, 3)
+    ids = np.unique(labels[labels > 0])
+    result = colocalisation_by_label(x, y, labels, ids)
+    for i, k in enumerate(ids):
+        mask = labels == k
+        got = (result["costes_threshold_x"][i], result["costes_threshold_y"][i])
+        if result["pearson_r"][i] > 0:
+            np.testing.assert_allclose(got, brute_force_costes(x[mask], y[mask]), rtol=1e-9, atol=1e-9)
+        else:
+            assert np.isnan(got).all() and np.isnan(result["manders_m1"][i])
+
+
+def test_costes_thresholds_sit_in_the_data_range():
+    rng = np.random.default_rng(1)
+    x = rng.integers(0, 1000, (40, 40))
+    y = x // 2 + rng.integers(0, 300, x.shape)
+    result = colocalisation_by_label(x, y, np.ones(x.shape, np.int32), np.array([1]))
+    assert x.min() <= result["costes_threshold_x"][0] <= x.max()
+    assert 0 < result["manders_m1"][0] < 1 and 0 < result["manders_m2"][0] < 1
+
+
+def test_undefined_measures_are_nan():
+    x = np.array([[5, 5, 5, 7]], np.uint16)
+    y = np.array([[1, 2, 3, 4]], np.uint16)
+    labels = np.array([[1, 1, 1, 2]])
+    result = colocalisation_by_label(x, y, labels, np.array([1, 2, 3]))  # constant x, one pixel, absent
+    for name in ("pearson_r", "spearman_rho", "manders_m1", "manders_m2", "costes_threshold_x", "li_icq"):
+        assert np.isnan(result[name]).all(), name
+    np.testing.assert_array_equal(result["n_px"], [3, 1, 0])
+    np.testing.assert_allclose(result["manders_overlap"][:2], [measure.manders_overlap_coeff(x[:, :3], y[:, :3]), 1])
+
+
+def test_icq_and_pearson_extremes():
+    x = np.arange(1, 101, dtype=np.uint16).reshape(10, 10)
+    labels = np.ones(x.shape, np.int32)
+    same = colocalisation_by_label(x, 3 * x + 7, labels, np.array([1]))
+    opposite = colocalisation_by_label(x, 1000 - x, labels, np.array([1]))
+    assert same["pearson_r"][0] == pytest.approx(1.0) and same["li_icq"][0] == pytest.approx(0.5)
+    assert opposite["pearson_r"][0] == pytest.approx(-1.0) and opposite["li_icq"][0] == pytest.approx(-0.5)
+    assert np.isnan(opposite["costes_threshold_x"][0])
+
+
+def smooth_field(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
+    """White noise blurred by a Gaussian PSF of sigma 1 px (FWHM 2.35 px)."""
+    return ndimage.gaussian_filter(rng.standard_normal(shape), 1.0)
+
+
+def test_costes_p_small_for_colocalised_spread_for_independent():
+    shape, block, shuffles = (40, 40), 3, 99
+    labels, one = np.ones(shape, np.int32), np.array([1])
+    independent, colocalised = [], []
+    for seed in range(30):
+        rng = np.random.default_rng(seed)
+        x, y = smooth_field(rng, shape), smooth_field(rng, shape)
+        r = pearson_by_label(x, y, labels, one)[0][0]
+        assert abs(r) < 0.35
+        independent.append(costes_pvalue_by_label(x, y, labels, one, block, shuffles, rng)[0])
+        if seed < 5:
+            y = x + 0.2 * y
+            assert pearson_by_label(x, y, labels, one)[0][0] > 0.95
+            colocalised.append(costes_pvalue_by_label(x, y, labels, one, block, shuffles, rng)[0])
+    assert max(colocalised) == pytest.approx(1 / (shuffles + 1))
+    independent = np.array(independent)
+    assert ((independent > 0) & (independent <= 1)).all()
+    assert stats.kstest(independent, "uniform").pvalue > 0.01
+    assert (independent < 0.5).sum() >= 8 and (independent > 0.5).sum() >= 8
+
+
+def test_costes_p_per_label_and_reproducible():
+    """A colocalised cell and an independent cell in one image, tested in one call."""
+    rng = np.random.default_rng(3)
+    shape = (40, 80)
+    x, noise = smooth_field(rng, shape), smooth_field(rng, shape)
+    y = np.where(np.arange(80) < 40, x + 0.2 * noise, noise)
+    labels = np.where(np.arange(80) < 40, 1, 2) * np.ones(shape, np.int32)
+    labels[:3] = 0
+    ids = np.array([1, 2])
+    p = costes_pvalue_by_label(x, y, labels, ids, 3, 49, np.random.default_rng(7))
+    assert p[0] == pytest.approx(1 / 50) and p[1] > 0.05
+    again = costes_pvalue_by_label(x, y, labels, ids, 3, 49, np.random.default_rng(7))
+    np.testing.assert_array_equal(p, again)
+
+
+def test_frame_table_scopes_and_columns():
+    rng = np.random.default_rng(0)
+    x, y = random_pair(rng, (50, 60), True)
+    nuclei = np.zeros(x.shape, np.int32)
+    nuclei[10:20, 10:20], nuclei[30:40, 35:45] = 1, 2
+    table = frame_correlations(np.stack([x, y]), nuclei, ring_labels(nuclei), 9, 3, np.random.default_rng(0))
+    assert list(table["scope"]) == ["cell", "cell", "all_cells", "frame"]
+    assert list(table["cell_id"]) == [1, 2, 0, 0]
+    assert table["costes_p"].between(0.1, 1).all()
+    assert list(table.columns) == list(COLUMNS[3:])
+    empty = frame_correlations(np.stack([x, y]), np.zeros_like(nuclei), np.zeros_like(nuclei))
+    assert list(empty["scope"]) == ["all_cells", "frame"] and empty["pearson_r"].isna().tolist() == [True, False]
+
+
+# --- over time -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_temporal_pearson_spearman_equal_scipy(seed):
+    rng = np.random.default_rng(seed)
+    a, b = rng.normal(size=50), rng.normal(size=50)
+    b += 0.5 * a
+    a[rng.integers(0, 50, 6)] = np.nan
+    keep = np.isfinite(a)
+    assert pearson(a, b) == pytest.approx(stats.pearsonr(a[keep], b[keep]).statistic, abs=TOL)
+    assert spearman(a, b) == pytest.approx(stats.spearmanr(a[keep], b[keep]).statistic, abs=TOL)
+    lags, r = lagged_pearson(a, b, 3)
+    for lag, value in zip(lags, r):
+        shifted = np.full(50, np.nan)
+        shifted[max(0, -lag) : 50 - max(0, lag)] = b[max(0, lag) : 50 - max(0, -lag)]
+        both = keep & np.isfinite(shifted)
+        assert value == pytest.approx(stats.pearsonr(a[both], shifted[both]).statistic, abs=TOL)
+
+
+def test_detrending_methods():
+    rng = np.random.default_rng(0)
+    t = np.arange(40.0)
+    trace = 900 * np.exp(-0.04 * t) + 5 * rng.normal(size=40)
+    np.testing.assert_allclose(detrend(trace, "linear"), signal.detrend(trace, type="linear"), atol=1e-9)
+    np.testing.assert_allclose(detrend(900 * np.exp(-0.04 * t), "exponential"), 0, atol=1e-9)
+    np.testing.assert_array_equal(detrend(trace, "difference")[1:], np.diff(trace))
+    gappy = trace.copy()
+    gappy[[3, 17]] = np.nan
+    line = detrend(gappy, "linear")
+    assert np.isnan(line[[3, 17]]).all()
+    keep = np.isfinite(gappy)
+    assert abs(np.polyfit(t[keep], line[keep], 1)).max() < 1e-9  # no trend left in the residuals
+
+
+def test_detrending_removes_a_shared_bleach():
+    """Independent fluctuations under one bleaching curve correlate only before detrending."""
+    raw, flat = [], []
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        bleach = np.exp(-0.03 * np.arange(60))
+        a, b = (level * bleach * (1 + 0.03 * rng.normal(size=60)) for level in (1000, 500))
+        raw.append(pearson(a, b))
+        flat.append(pearson(detrend(a, "exponential"), detrend(b, "exponential")))
+    assert min(raw) > 0.9
+    assert np.mean(np.abs(flat)) < 0.25
+
+
+def test_best_lag_finds_a_known_delay():
+    rng = np.random.default_rng(2)
+    a = rng.normal(size=80)
+    b = np.roll(-a, 3)  # b[t] = -a[t - 3]: b follows a by 3 frames
+    lag, r = best_lag(a, b, 5)
+    assert lag == 3 and r == pytest.approx(-1.0)
+    assert best_lag(a, np.roll(a, -2), 5) == (-2.0, pytest.approx(1.0))
+    assert all(math.isnan(v) for v in best_lag(np.full(10, np.nan), a[:10], 2))
+
+
+def synthetic_intensities(nucleus: np.ndarray, cytosol: np.ndarray, frames_of_cell_2: set[int]) -> pd.DataFrame:
+    """POI rows of an intensities table: cell 1 in every frame, cell 2 (same means) in some."""
+    rows = []
+    for t in range(len(nucleus)):
+        for cell in (1, 2) if t in frames_of_cell_2 else (1,):
+            for region, mean in (("nucleus", nucleus[t]), ("cytosol", cytosol[t])):
+                rows.append({"sample": "s", "frame": t, "time_s": 10.0 * t, "cell_id": cell, "region": region,
+                             "channel": "poi", "mean": mean, "sum": mean * 50, "area_px": 50})
+    return pd.DataFrame(rows)
+
+
+def test_temporal_table_uses_frame_positions():
+    """A cell absent from some frames keeps its frames in place: lags and differences stay right."""
+    rng = np.random.default_rng(4)
+    base = 500 + 50 * rng.normal(size=32)
+    nucleus, cytosol = base[2:], 1000 - base[:-2]  # cytosol[t] = 1000 - nucleus[t - 2]
+    present = set(range(0, 10)) | set(range(16, 30))
+    table = temporal_correlations(synthetic_intensities(nucleus, cytosol, present), "s", 10.0, "difference", 4)
+    assert list(table.columns) == list(TEMPORAL_COLUMNS)
+    assert list(table["cell_id"]) == [0, 1, 2] and list(table["n_frames"]) == [30, 30, 24]
+    for _, row in table.iterrows():
+        assert row["xcorr_lag_frames"] == 2 and row["xcorr_lag_s"] == 20.0
+        assert row["xcorr_r"] == pytest.approx(-1.0, abs=TOL)
+    pooled = table.iloc[0]
+    assert pooled["temporal_pearson_r"] == pytest.approx(stats.pearsonr(nucleus, cytosol).statistic, abs=TOL)
+    assert pooled["temporal_spearman_rho"] == pytest.approx(stats.spearmanr(nucleus, cytosol).statistic, abs=TOL)
+    assert pooled["temporal_pearson_r_detrended"] == pytest.approx(
+        stats.pearsonr(np.diff(nucleus), np.diff(cytosol)).statistic, abs=TOL
+    )
+
+
+def test_real_movie_temporal_correlation(real_movie):
+    """Pooled traces of the real movie: raw and linearly detrended r equal scipy's on the classic
+    whole-mask means (DESIGN.md), computed independently here."""
+    poi, marker = (tifffile.imread(path) for path in real_movie)
+    nuclei = np.stack([nucleus_labels(frame) for frame in marker])
+    rings = np.stack([ring_labels(frame) for frame in nuclei])
+    intensities = measure_stack(np.stack([poi, marker], axis=1), nuclei, rings, "nls", 60.0)
+    table = temporal_correlations(intensities, "nls", 60.0, "linear", 5).set_index("cell_id")
+    masks = {"nucleus": nuclei > 0, "cytosol": rings > 0}
+    classic = {region: np.array([p[m].mean() for p, m in zip(poi, mask)]) for region, mask in masks.items()}
+    pooled = table.loc[0]
+    expected_raw = stats.pearsonr(classic["nucleus"], classic["cytosol"]).statistic
+    expected_flat = stats.pearsonr(*(signal.detrend(classic[r]) for r in ("nucleus", "cytosol"))).statistic
+    assert pooled["temporal_pearson_r"] == pytest.approx(expected_raw, abs=TOL)
+    assert pooled["temporal_pearson_r_detrended"] == pytest.approx(expected_flat, abs=TOL)
+    assert pooled["temporal_pearson_r_detrended"] < pooled["temporal_pearson_r"] < -0.5  # NLS shuttling
+
+
+@pytest.mark.workflow
+def test_correlate_rule_uses_its_parameters(tmp_path):
+    """The correlate rule passes the correlation section through: Costes test on, first
+    differences, lag in seconds from the movie's frame interval."""
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    config["correlation"].update(costes_shuffles=19, psf_fwhm_px=2, seed=1, detrend="difference", max_lag_frames=2)
+    demo = REPO / "data" / "demo"
+    config["samples"] = str(write_sheet(tmp_path / "samples.tsv", [
+        {"sample": "demo_import", "poi": demo / "demo_import_poi.tif", "nucleus": demo / "demo_import_nucleus.tif"}
+    ]))
+    configfile = tmp_path / "correlation_config.yaml"
+    configfile.write_text(yaml.safe_dump(config))
+    targets = [f"results/demo_import/{name}" for name in ("correlation.parquet", "translocation.parquet")]
+    run_snakemake(tmp_path, "--cores", "2", "--configfile", str(configfile), "--", *targets)  # replaces the default
+    results = tmp_path / "results" / "demo_import"
+    correlation = pd.read_parquet(results / "correlation.parquet")
+    assert list(correlation.columns) == list(COLUMNS)
+    assert correlation["costes_p"].between(1 / 20, 1).all()
+    colocalised = correlation.query("scope == 'cell' and pearson_r > 0.9")
+    assert len(colocalised) > 0 and (colocalised["costes_p"] == 1 / 20).all()
+    assert read_provenance(results / "correlation.parquet")["params"]["correlation"] == config["correlation"]
+    translocation = pd.read_parquet(results / "translocation.parquet")
+    assert list(translocation.columns) == list(TEMPORAL_COLUMNS)
+    assert translocation["xcorr_lag_frames"].abs().max() <= 2
+    np.testing.assert_array_equal(translocation["xcorr_lag_s"], translocation["xcorr_lag_frames"] * 30.0)
+    assert (translocation["temporal_pearson_r_detrended"] < -0.9).all()  # import: nucleus up as cytosol goes down

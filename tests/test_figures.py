@@ -1,0 +1,266 @@
+"""The figure library on a generated many-cell movie: the numbers behind the figures, image sizes,
+deterministic files, and that the montage reads only the frames it shows."""
+
+from __future__ import annotations
+
+import html.parser
+import logging
+import xml.etree.ElementTree as ElementTree
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.image import imread
+
+from nucleocyto import figures_sample as draw
+from nucleocyto.correlation import correlate_stack, temporal_correlations
+from nucleocyto.errors import InputError
+from nucleocyto.figures import montage_frames, poi_by_cell, pooled_poi, select_cells, spread
+from nucleocyto.figures_summary import NO_CONDITION, condition_groups, summary
+from nucleocyto.masks import nucleus_labels, ring_labels
+from nucleocyto.measure import measure_stack
+from nucleocyto.report_tables import cell_table, sample_table, write_html
+from nucleocyto.style import PAGE_WIDTH_IN, save, time_axis
+from nucleocyto.synthetic import grid_cells, render_movie
+
+N_FRAMES, SHAPE, INTERVAL_S, PIXEL_UM = 10, (120, 120), 30.0, 0.325
+
+
+@pytest.fixture(scope="module")
+def movie():
+    """A drifting 12-cell movie run through the library's masks, measurements and correlations."""
+    poi, marker, _ = render_movie(grid_cells(12, SHAPE, seed=3, drift_px=0.5), N_FRAMES, SHAPE, seed=3)
+    stack = np.stack([poi, marker], axis=1)
+    nuclei = np.stack([nucleus_labels(frame) for frame in marker])
+    cytosol = np.stack([ring_labels(frame) for frame in nuclei])
+    intensities = measure_stack(stack, nuclei, cytosol, "grid", INTERVAL_S)
+    correlation = correlate_stack(stack, nuclei, cytosol, "grid", INTERVAL_S)
+    return {
+        "stack": stack, "nuclei": nuclei, "cytosol": cytosol, "intensities": intensities,
+        "correlation": correlation, "translocation": temporal_correlations(intensities, "grid", INTERVAL_S),
+        "cells": poi_by_cell(intensities), "pooled": pooled_poi(intensities),
+    }
+
+
+def build(name: str, movie: dict):
+    """One of the per-sample figures of ``movie``."""
+    cells, pooled = movie["cells"], movie["pooled"]
+    builders = {
+        "overlay": lambda: draw.overlay_montage(movie["stack"], movie["nuclei"], movie["cytosol"], [0, 4, 9],
+                                                INTERVAL_S, PIXEL_UM, 2, "overlay"),
+        "timecourse": lambda: draw.timecourse(cells, pooled, N_FRAMES, INTERVAL_S, "timecourse"),
+        "ratio": lambda: draw.ratio(cells, pooled, N_FRAMES, INTERVAL_S, "ratio"),
+        "correlation": lambda: draw.correlation_over_time(movie["correlation"], N_FRAMES, INTERVAL_S, "r"),
+        "scatter": lambda: draw.scatter(cells, pooled, N_FRAMES, INTERVAL_S, "scatter"),
+        "cells": lambda: draw.cell_panels(cells, select_cells(cells, 50), N_FRAMES, INTERVAL_S, "cells"),
+        "summary": lambda: summary(
+            pooled.reset_index().assign(sample="grid"), movie["translocation"], {"grid": "import"}),
+    }
+    return builders[name]()
+
+
+FIGURES = ("overlay", "timecourse", "ratio", "correlation", "scatter", "cells", "summary")
+
+
+@pytest.mark.parametrize("name", FIGURES)
+def test_figure_png_and_svg_have_the_figure_size(tmp_path, movie, name):
+    """PNG pixels = inches × dpi, the SVG states the same inches, nothing is wider than a page."""
+    fig = build(name, movie)
+    width_in, height_in = fig.get_size_inches()
+    save(fig, tmp_path / "f.png", tmp_path / "f.svg", dpi=100)
+    image = imread(tmp_path / "f.png")
+    assert np.allclose(image.shape[:2], (height_in * 100, width_in * 100), atol=1)  # whole pixels
+    assert image[..., :3].std() > 0.05, "figure looks blank"
+    svg = ElementTree.parse(tmp_path / "f.svg").getroot()
+    assert float(svg.get("width").removesuffix("pt")) == pytest.approx(width_in * 72)
+    assert float(svg.get("height").removesuffix("pt")) == pytest.approx(height_in * 72)
+    assert width_in <= PAGE_WIDTH_IN
+
+
+@pytest.mark.parametrize("name", ["overlay", "scatter"])
+def test_figures_are_byte_identical_on_rerun(tmp_path, movie, name):
+    for run in ("a", "b"):
+        save(build(name, movie), tmp_path / f"{run}.png", tmp_path / f"{run}.svg", dpi=80)
+    assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()
+    assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()
+
+
+class RecordingStack:
+    """A read-only stand-in for a memory-mapped array that records which frames are read."""
+
+    def __init__(self, array: np.ndarray):
+        self.array, self.shape, self.frames = array, array.shape, set()
+
+    def __getitem__(self, index):
+        frame = index[0] if isinstance(index, tuple) else index
+        self.frames.add(int(frame))
+        return self.array[index]
+
+
+def test_overlay_reads_only_the_frames_shown(movie):
+    arrays = [RecordingStack(movie[key]) for key in ("stack", "nuclei", "cytosol")]
+    draw.overlay_montage(*arrays, [2, 7], INTERVAL_S, PIXEL_UM, 4, "t")
+    assert [a.frames for a in arrays] == [{2, 7}] * 3
+
+
+def test_overlay_labels_every_cell_of_the_frames_shown(movie):
+    fig = build("overlay", movie)
+    for ax, t in zip(fig.axes, [0, 4, 9]):
+        numbers = sorted(int(text.get_text()) for text in ax.texts)
+        assert numbers == sorted(set(np.unique(movie["nuclei"][t])) - {0})
+        assert ax.get_title() == f"t = {t * INTERVAL_S:.1f} s (frame {t})"
+
+
+def test_montage_frames():
+    assert montage_frames(71, 4) == [0, 23, 47, 70]
+    assert montage_frames(2, 4) == [0, 1]
+    assert montage_frames(10, [9, 3, 3]) == [3, 9]
+
+
+def test_montage_frames_beyond_the_movie_are_dropped_with_a_warning(caplog):
+    with caplog.at_level(logging.WARNING):
+        assert montage_frames(10, [5, 12]) == [5]
+    assert "[12]" in caplog.text
+    with pytest.raises(InputError, match="none of these frames is in the 10-frame movie"):
+        montage_frames(10, [10, 11])
+
+
+def test_poi_by_cell_pairs_nucleus_and_ring_of_the_same_cell(movie):
+    table, cells = movie["intensities"], movie["cells"]
+    poi = table[table["channel"] == "poi"]
+    for row in cells.sample(8, random_state=0).itertuples():
+        where = (poi["frame"] == row.frame) & (poi["cell_id"] == row.cell_id)
+        nucleus = poi.loc[where & (poi["region"] == "nucleus"), "mean"].item()
+        cytosol = poi.loc[where & (poi["region"] == "cytosol"), "mean"].item()
+        assert (row.nucleus, row.cytosol, row.nc_ratio) == pytest.approx((nucleus, cytosol, nucleus / cytosol))
+
+
+def test_pooled_poi_is_the_whole_mask_mean(movie):
+    """Pooling cells by area gives the mean over the whole nucleus mask and the whole ring."""
+    stack, nuclei, cytosol, pooled = movie["stack"], movie["nuclei"], movie["cytosol"], movie["pooled"]
+    for t in range(N_FRAMES):
+        nucleus = stack[t, 0][nuclei[t] > 0].mean()
+        ring = stack[t, 0][cytosol[t] > 0].mean()
+        assert pooled.loc[t, ["nucleus", "cytosol", "nc_ratio"]].tolist() == pytest.approx(
+            [nucleus, ring, nucleus / ring], rel=1e-12)
+        assert pooled.loc[t, "time_s"] == t * INTERVAL_S
+
+
+def test_spread_is_the_quartiles_across_cells_where_there_are_enough_cells():
+    values = {0: [1.0, 2.0, 3.0, 4.0, 10.0], 1: [5.0, 6.0], 2: [7.0, np.nan, 8.0, 9.0]}
+    cells = pd.DataFrame([(t, v) for t, vs in values.items() for v in vs], columns=["frame", "x"])
+    table = spread(cells, "x", np.array([0, 1, 2, 3]))
+    assert table.loc[0, ["q1", "q3"]].tolist() == np.percentile(values[0], [25, 75]).tolist()
+    assert table.loc[2, ["q1", "q3"]].tolist() == np.percentile([7.0, 8.0, 9.0], [25, 75]).tolist()
+    assert table.loc[[1, 3], ["q1", "q3"]].isna().all().all()
+    assert table["n"].tolist() == [5, 2, 3, 0]
+
+
+def test_select_cells_prefers_cells_present_in_more_frames():
+    cells = pd.DataFrame({"frame": [0, 1, 2, 0, 1, 0, 0, 1], "cell_id": [1, 1, 1, 2, 2, 3, 4, 4]})
+    assert select_cells(cells, 2) == [1, 2]
+    assert select_cells(cells, 3) == [1, 2, 4]
+
+
+def test_bands_only_with_enough_cells(movie):
+    """The many-cell movie gets quartile bands; a one-cell movie gets none (and says none)."""
+    legend = [t.get_text() for t in build("timecourse", movie).axes[0].get_legend().get_texts()]
+    assert "Q1–Q3 across cells" in legend
+    one_cell = movie["cells"][movie["cells"]["cell_id"] == 1]
+    fig = draw.timecourse(one_cell, movie["pooled"], N_FRAMES, INTERVAL_S, "one")
+    assert "Q1–Q3 across cells" not in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+
+
+def test_time_axis_units():
+    assert time_axis(np.array([0, 70]), 71, 60.0)[1] == "Time (min)"
+    assert time_axis(np.array([0, 9]), 10, 2.0) == (pytest.approx([0, 18]), "Time (s)")
+    assert time_axis(np.array([0, 9]), 10, None)[1] == "Frame"
+
+
+def test_condition_groups_keep_sheet_order_and_collect_samples_without_one():
+    groups = condition_groups({"a": "drug", "b": "", "c": "control", "d": "drug"})
+    assert groups == {"drug": ["a", "d"], NO_CONDITION: ["b"], "control": ["c"]}
+
+
+class _Rows(html.parser.HTMLParser):
+    """Cell texts of every table row of an HTML page."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows: list[list[str]] = []
+        self.cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self.cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th"):
+            self.rows[-1].append("".join(self.cell))
+            self.cell = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell.append(data)
+
+
+def read_rows(path) -> list[list[str]]:
+    parser = _Rows()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser.rows
+
+
+def test_cell_table(tmp_path, movie):
+    cells, translocation = movie["cells"], movie["translocation"]
+    table = cell_table(cells, movie["pooled"], translocation, PIXEL_UM)
+    assert table["cell"].tolist() == ["all, pooled"] + [str(c) for c in sorted(cells["cell_id"].unique())]
+    first = cells[cells["cell_id"] == 1]
+    row = table[table["cell"] == "1"].iloc[0]
+    assert row["frames"] == len(first)
+    assert row["nucleus area, median (µm²)"] == pytest.approx(first["nucleus_area_px"].median() * PIXEL_UM**2)
+    assert row["N/C max"] == pytest.approx(first["nc_ratio"].max())
+    r = translocation.set_index("cell_id")["temporal_pearson_r"]
+    assert table["temporal r (N vs C)"].tolist() == pytest.approx([r[0]] + [r[c] for c in sorted(cells["cell_id"].unique())])
+    write_html(table, tmp_path / "cells.html", "grid: cells", "note")
+    rows = read_rows(tmp_path / "cells.html")
+    assert rows[0] == list(table.columns) and len(rows) == len(table) + 1
+    assert rows[1][0] == "all, pooled" and rows[1][3] == f"{table.iloc[0]['N/C median']:.3g}"
+
+
+def test_sample_table(movie):
+    pooled = pd.concat([movie["pooled"].reset_index().assign(sample=s) for s in ("a", "b")], ignore_index=True)
+    translocation = pd.concat([movie["translocation"].assign(sample=s) for s in ("a", "b")], ignore_index=True)
+    table = sample_table(pooled, translocation, {"b": "drug", "a": ""})
+    assert table["sample"].tolist() == ["b", "a"] and table["condition"].tolist() == ["drug", ""]
+    ratio = movie["pooled"]["nc_ratio"]
+    row = table.iloc[0]
+    assert (row["frames"], row["duration (min)"]) == (N_FRAMES, (N_FRAMES - 1) * INTERVAL_S / 60)
+    assert [row["N/C first frame"], row["N/C max"], row["N/C last frame"]] == pytest.approx(
+        [ratio.iloc[0], ratio.max(), ratio.iloc[-1]])
+    assert row["cell ids"] == movie["cells"]["cell_id"].nunique()
+
+
+@pytest.mark.parametrize("blank", [slice(0, 3), slice(None)], ids=["first-frames-blank", "all-blank"])
+def test_frames_without_nuclei_still_give_every_figure_and_table(tmp_path, blank):
+    """Blank nuclear-marker frames have no cells: figures show gaps (or say there are no cells)."""
+    poi, marker, _ = render_movie(grid_cells(4, (60, 60), seed=1), 6, (60, 60), seed=1)
+    marker[blank] = 100
+    stack = np.stack([poi, marker], axis=1)
+    nuclei = np.stack([nucleus_labels(frame) for frame in marker])
+    cytosol = np.stack([ring_labels(frame) for frame in nuclei])
+    intensities = measure_stack(stack, nuclei, cytosol, "blank", INTERVAL_S)
+    correlation = correlate_stack(stack, nuclei, cytosol, "blank", INTERVAL_S)
+    movie = {"stack": stack, "nuclei": nuclei, "cytosol": cytosol, "correlation": correlation,
+             "translocation": temporal_correlations(intensities, "blank", INTERVAL_S),
+             "cells": poi_by_cell(intensities), "pooled": pooled_poi(intensities)}
+    assert movie["pooled"]["nc_ratio"].iloc[:3].isna().all()
+    assert set(movie["cells"]["frame"]) == set(range(6)[blank.stop or 6:])
+    for name in ("timecourse", "ratio", "correlation", "scatter", "cells", "summary"):
+        save(build(name, movie), tmp_path / f"{name}.png", tmp_path / f"{name}.svg", dpi=50)
+        assert imread(tmp_path / f"{name}.png").shape[0] > 40
+    save(draw.overlay_montage(stack, nuclei, cytosol, [0, 5], INTERVAL_S, PIXEL_UM, 2, "t"),
+         tmp_path / "overlay.png", tmp_path / "overlay.svg", dpi=50)
+    table = cell_table(movie["cells"], movie["pooled"], movie["translocation"], PIXEL_UM)
+    assert len(table) == 1 + movie["cells"]["cell_id"].nunique()
