@@ -107,7 +107,10 @@ PARSE_CASES = [
          GOOD, config={"masks": {"ring_inner_px": 5, "ring_outer_px": 5}}),
     Case("negative_radius", "<config>: masks.ring_inner_px: -1 is less than the minimum of 0.", GOOD,
          config={"masks": {"ring_inner_px": -1}}),
-    Case("unknown_threshold", "<config>: masks.threshold: <detail>.", GOOD, config={"masks": {"threshold": "bogus"}}),
+    Case("negative_sigma", "<config>: masks.smooth_sigma_px: -1 is less than the minimum of 0.", GOOD,
+         config={"masks": {"smooth_sigma_px": -1}}),
+    Case("unknown_threshold", "<config>: masks.threshold: 'bogus' is not one of <detail>.", GOOD,
+         config={"masks": {"threshold": "bogus"}}),
     Case("unknown_config_key", "<config>: masks: Additional properties are not allowed ('bogus' was unexpected).",
          GOOD, config={"masks": {"bogus": 1}}),
 ]

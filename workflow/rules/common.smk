@@ -30,7 +30,9 @@ def validated(data, schema, where):
         if not isinstance(cause, ValidationError):
             raise
         field = ".".join(map(str, cause.absolute_path))
-        raise WorkflowError(f"{where}: {field + ': ' if field else ''}{cause.message}.") from None
+        alternatives = cause.context if cause.validator in ("anyOf", "oneOf") else []  # say what each one wanted
+        message = " and ".join(sub.message for sub in alternatives) or cause.message
+        raise WorkflowError(f"{where}: {field + ': ' if field else ''}{message}.") from None
 
 
 validated(config, "../schemas/config.schema.yaml", CONFIG_SOURCE)
