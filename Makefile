@@ -2,13 +2,14 @@
 # make test  - create .venv if needed, run the test suite
 # make report - run the pipeline, then write the self-contained HTML report results/report.html
 # make test-cluster - the demo through the SLURM profile on a throwaway local SLURM (root; docs/cluster.md)
+# make bench - benchmark against the classic loop (BENCH_ARGS="--frames 50 --size 512" to scale down)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.requirements-installed
 CORES ?= 2
 
-.PHONY: run test test-cluster report demo-data clean
+.PHONY: run test test-cluster report demo-data bench clean
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +29,9 @@ test-cluster: $(STAMP)
 report: run
 	$(BIN)/snakemake --profile workflow/profiles/default --cores $(CORES) --report results/report.html
 	@echo "Report: results/report.html"
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench.py --cores $(CORES) $(BENCH_ARGS)
 
 demo-data: $(STAMP)
 	$(BIN)/python scripts/make_demo_data.py data

@@ -4,7 +4,7 @@ import pandas as pd
 
 from nucleocyto import figures_sample as draw
 from nucleocyto.errors import InputError
-from nucleocyto.figures import montage_frames, poi_by_cell, pooled_poi, select_cells
+from nucleocyto.figures import montage_frames, select_cells, split_cells
 from nucleocyto.report_tables import cell_table, write_html
 from nucleocyto.step import open_sample_arrays, read_metadata, run_step
 from nucleocyto.style import save
@@ -26,8 +26,7 @@ def main(snakemake):
         raise InputError(f"sample {sample}: figures.{error}") from None
     write("overlay", draw.overlay_montage(stack, nuclei, cytosol, shown, interval, pixel, params.montage_columns,
                                           f"{sample}: POI with nucleus and cytosol-ring masks"))
-    intensities = pd.read_parquet(snakemake.input.intensities)
-    cells, pooled = poi_by_cell(intensities), pooled_poi(intensities)
+    cells, pooled = split_cells(pd.read_parquet(snakemake.input.cells))
     write("timecourse", draw.timecourse(cells, pooled, n_frames, interval, f"{sample}: POI in nucleus and cytosol"))
     write("ratio", draw.ratio(cells, pooled, n_frames, interval, f"{sample}: nuclear / cytosolic POI ratio"))
     correlation = pd.read_parquet(snakemake.input.correlation, columns=["frame", "scope", "cell_id", "pearson_r"])

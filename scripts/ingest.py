@@ -17,6 +17,7 @@ def main(snakemake):
         snakemake.output.stack,
         snakemake.output.metadata,
         **snakemake.params.calibration,
+        threads=snakemake.threads,
     )
 
 

@@ -17,6 +17,7 @@ def main(snakemake):
         snakemake.output.cytosol,
         MaskParams(**snakemake.params.masks),
         TrackParams(**snakemake.params.tracking),
+        threads=snakemake.threads,
     )
     logging.getLogger("masks").info(
         "%d frames; cells per frame: min %d, max %d", len(counts), min(counts), max(counts)

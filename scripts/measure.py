@@ -9,7 +9,9 @@ def main(snakemake):
     metadata = read_metadata(snakemake.input.metadata)
     arrays = open_sample_arrays(snakemake.input)
     background = BackgroundParams(**snakemake.params.background)
-    table = measure_stack(*arrays, snakemake.wildcards.sample, metadata["frame_interval_s"], background)
+    table = measure_stack(
+        *arrays, snakemake.wildcards.sample, metadata["frame_interval_s"], background, threads=snakemake.threads
+    )
     meta = provenance(snakemake)
     write_parquet(table, snakemake.output.intensities, meta)
     write_parquet(cell_table(table), snakemake.output.cells, meta)

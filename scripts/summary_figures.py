@@ -2,22 +2,18 @@
 
 import pandas as pd
 
-from nucleocyto.figures import pooled_poi
 from nucleocyto.figures_summary import summary
 from nucleocyto.report_tables import sample_table, write_html
 from nucleocyto.step import run_step
 from nucleocyto.style import save
 
-COLUMNS = ["sample", "frame", "time_s", "cell_id", "region", "channel", "sum", "area_px"]
+COLUMNS = ["sample", "frame", "time_s", "nc_ratio"]
 
 
 def main(snakemake):
     conditions = snakemake.params.conditions
-    pooled = []
-    for path in snakemake.input.intensities:
-        intensities = pd.read_parquet(path, columns=COLUMNS, filters=[("channel", "==", "poi")])
-        pooled.append(pooled_poi(intensities).reset_index().assign(sample=intensities["sample"].iat[0]))
-    pooled = pd.concat(pooled, ignore_index=True)
+    pooled = pd.concat([pd.read_parquet(path, columns=COLUMNS, filters=[("cell_id", "==", 0)])
+                        for path in snakemake.input.cells], ignore_index=True)
     translocation = pd.read_parquet(snakemake.input.summary)
     save(summary(pooled, translocation, conditions), snakemake.output.figure, snakemake.output.svg, snakemake.params.dpi)
     note = "N/C: nuclear / cytosolic POI mean, all cells pooled by area; temporal r: Pearson r over time between them."

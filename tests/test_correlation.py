@@ -116,6 +116,12 @@ def brute_force_costes(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
         pairs = [(t, slope * t + intercept) for t in np.unique(x)[::-1]]
     else:
         pairs = [((t - intercept) / slope, t) for t in np.unique(y)[::-1]]
+    return first_uncorrelated(x, y, pairs)
+
+
+def first_uncorrelated(x: np.ndarray, y: np.ndarray, pairs: list[tuple[float, float]]) -> tuple[float, float]:
+    """The first candidate (Tx, Ty) of ``pairs`` whose below-threshold pixels (x < Tx or y < Ty)
+    have a defined Pearson r ≤ 0, in exact integers; the last candidate if none has."""
     for tx, ty in pairs:
         below = (x < tx) | (y < ty)
         xs, ys, k = x[below], y[below], int(below.sum())
@@ -143,6 +149,73 @@ def test_costes_thresholds_equal_brute_force(seed):
             np.testing.assert_allclose(got, brute_force_costes(x[mask], y[mask]), rtol=1e-9, atol=1e-9)
         else:
             assert np.isnan(got).all() and np.isnan(result["manders_m1"][i])
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_costes_pixels_on_the_line_are_not_below(seed):
+    """Symmetric data with zero means: the regression line is exactly y = x, so many pixels lie
+    on a candidate's line value; a pixel is below only when strictly under a threshold."""
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, 30, 45)
+    b = np.clip(a + rng.integers(-10, 11, 45), 0, None)
+    x = np.concatenate([a, b, -a, -b]).reshape(12, 15)
+    y = np.concatenate([b, a, -b, -a]).reshape(12, 15)
+    result = colocalisation_by_label(x, y, np.ones(x.shape, np.int32), np.array([1]))
+    expected = first_uncorrelated(x, y, [(t, t) for t in np.unique(y)[::-1]])
+    assert (result["costes_threshold_x"][0], result["costes_threshold_y"][0]) == expected
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_integer_values_give_the_same_measures_in_every_dtype(seed):
+    """uint16 and int32 images are counted and their pixels with equal values merged; float images
+    of the same values are sorted pixel by pixel: the measures agree and equal their references."""
+    rng = np.random.default_rng(seed)
+    x, y = (channel // 40 for channel in random_pair(rng, (60, 70), integer=True))  # many equal pairs
+    labels = random_labels(rng, x.shape, 6)
+    ids = np.unique(labels[labels > 0])
+    expected = colocalisation_by_label(x, y, labels, ids)
+    for dtype in (np.int32, np.float32, np.float64):
+        got = colocalisation_by_label(x.astype(dtype), y.astype(dtype), labels, ids)
+        for name, values in expected.items():
+            np.testing.assert_allclose(got[name], values, rtol=0, atol=TOL, err_msg=f"{name} {dtype}")
+    for i, k in enumerate(ids):
+        check_against_references(x, y, labels == k, {name: values[i] for name, values in expected.items()})
+    negative = [channel.astype(np.int16) - 50 for channel in (x, y)]  # counted from the minimum
+    got, expected = (colocalisation_by_label(*images, labels, ids) for images in (
+        negative, [channel.astype(np.float64) for channel in negative]
+    ))
+    for name, values in expected.items():
+        np.testing.assert_allclose(got[name], values, rtol=0, atol=TOL, err_msg=name)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_wide_integer_range_and_background_label(seed):
+    """Values spread over millions of counts (sorted, not counted) and label 0 reported as a label."""
+    rng = np.random.default_rng(seed)
+    shape = (12, 15)
+    x = rng.integers(0, 60, shape) * 100_003
+    y = np.rint(rng.choice([0.3, 1.0, 4.0]) * x + 1e6 * rng.random(shape)).astype(np.int64)
+    labels = random_labels(rng, shape, 3)
+    ids = np.unique(labels)
+    assert ids[0] == 0
+    result = colocalisation_by_label(x, y, labels, ids)
+    for i, k in enumerate(ids):
+        mask = labels == k
+        row = {name: values[i] for name, values in result.items()}
+        check_against_references(x, y, mask, row)
+        if row["pearson_r"] > 0:
+            got = (row["costes_threshold_x"], row["costes_threshold_y"])
+            np.testing.assert_allclose(got, brute_force_costes(x[mask], y[mask]), rtol=1e-9)
+
+
+@pytest.mark.parametrize("integer", [True, False])
+def test_whole_image_scope(integer):
+    """One label over a whole image, too many distinct value pairs to merge: each pixel is a point."""
+    rng = np.random.default_rng(7)
+    x, y = random_pair(rng, (80, 90), integer)
+    result = colocalisation_by_label(x, y, np.ones(x.shape, np.int8), np.array([1]))
+    check_against_references(x, y, np.ones(x.shape, bool), {name: values[0] for name, values in result.items()})
+    assert np.isfinite(result["costes_threshold_x"][0])
 
 
 def test_costes_thresholds_sit_in_the_data_range():
@@ -363,3 +436,11 @@ def test_correlate_rule_uses_its_parameters(tmp_path):
     assert translocation["xcorr_lag_frames"].abs().max() <= 2
     np.testing.assert_array_equal(translocation["xcorr_lag_s"], translocation["xcorr_lag_frames"] * 30.0)
     assert (translocation["temporal_pearson_r_detrended"] < -0.9).all()  # import: nucleus up as cytosol goes down
+
+
+def test_lags_longer_than_the_movie_are_undefined():
+    """A 3-frame movie with max_lag 5: lags beyond the movie give NaN instead of failing."""
+    lags, r = lagged_pearson(np.array([1.0, 2.0, 4.0]), np.array([3.0, 1.0, 0.5]), 5)
+    assert list(lags) == list(range(-5, 6))
+    assert np.isnan(r[np.abs(lags) >= 2]).all()
+    assert r[lags == 0][0] == pytest.approx(stats.pearsonr([1, 2, 4], [3, 1, 0.5]).statistic)

@@ -15,9 +15,10 @@ from matplotlib.image import imread
 from nucleocyto import figures_sample as draw
 from nucleocyto.correlation import correlate_stack, temporal_correlations
 from nucleocyto.errors import InputError
-from nucleocyto.figures import montage_frames, poi_by_cell, pooled_poi, select_cells, spread
+from nucleocyto.figures import montage_frames, select_cells, split_cells, spread
 from nucleocyto.figures_summary import NO_CONDITION, condition_groups, summary
 from nucleocyto.masks import nucleus_labels, ring_labels
+from nucleocyto.measure import cell_table as measure_cell_table
 from nucleocyto.measure import measure_stack
 from nucleocyto.report_tables import cell_table, sample_table, write_html
 from nucleocyto.style import PAGE_WIDTH_IN, save, time_axis
@@ -35,10 +36,11 @@ def movie():
     cytosol = np.stack([ring_labels(frame) for frame in nuclei])
     intensities = measure_stack(stack, nuclei, cytosol, "grid", INTERVAL_S)
     correlation = correlate_stack(stack, nuclei, cytosol, "grid", INTERVAL_S)
+    cells, pooled = split_cells(measure_cell_table(intensities))
     return {
         "stack": stack, "nuclei": nuclei, "cytosol": cytosol, "intensities": intensities,
         "correlation": correlation, "translocation": temporal_correlations(intensities, "grid", INTERVAL_S),
-        "cells": poi_by_cell(intensities), "pooled": pooled_poi(intensities),
+        "cells": cells, "pooled": pooled,
     }
 
 
@@ -125,24 +127,28 @@ def test_montage_frames_beyond_the_movie_are_dropped_with_a_warning(caplog):
         montage_frames(10, [10, 11])
 
 
-def test_poi_by_cell_pairs_nucleus_and_ring_of_the_same_cell(movie):
+def test_single_cells_pair_nucleus_and_ring_of_the_same_cell(movie):
     table, cells = movie["intensities"], movie["cells"]
     poi = table[table["channel"] == "poi"]
+    assert len(cells) == len(poi) // 2 and (cells["cell_id"] > 0).all()
     for row in cells.sample(8, random_state=0).itertuples():
         where = (poi["frame"] == row.frame) & (poi["cell_id"] == row.cell_id)
         nucleus = poi.loc[where & (poi["region"] == "nucleus"), "mean"].item()
         cytosol = poi.loc[where & (poi["region"] == "cytosol"), "mean"].item()
-        assert (row.nucleus, row.cytosol, row.nc_ratio) == pytest.approx((nucleus, cytosol, nucleus / cytosol))
+        assert (row.poi_nucleus_mean, row.poi_cytosol_mean, row.nc_ratio) == pytest.approx(
+            (nucleus, cytosol, nucleus / cytosol))
 
 
-def test_pooled_poi_is_the_whole_mask_mean(movie):
+def test_pooled_rows_are_the_whole_mask_means(movie):
     """Pooling cells by area gives the mean over the whole nucleus mask and the whole ring."""
     stack, nuclei, cytosol, pooled = movie["stack"], movie["nuclei"], movie["cytosol"], movie["pooled"]
+    assert pooled.index.tolist() == list(range(N_FRAMES)) and (pooled["cell_id"] == 0).all()
     for t in range(N_FRAMES):
         nucleus = stack[t, 0][nuclei[t] > 0].mean()
         ring = stack[t, 0][cytosol[t] > 0].mean()
-        assert pooled.loc[t, ["nucleus", "cytosol", "nc_ratio"]].tolist() == pytest.approx(
+        assert pooled.loc[t, ["poi_nucleus_mean", "poi_cytosol_mean", "nc_ratio"]].tolist() == pytest.approx(
             [nucleus, ring, nucleus / ring], rel=1e-12)
+        assert pooled.loc[t, "nucleus_area_px"] == (nuclei[t] > 0).sum()
         assert pooled.loc[t, "time_s"] == t * INTERVAL_S
 
 
@@ -221,6 +227,10 @@ def test_cell_table(tmp_path, movie):
     assert row["frames"] == len(first)
     assert row["nucleus area, median (µm²)"] == pytest.approx(first["nucleus_area_px"].median() * PIXEL_UM**2)
     assert row["N/C max"] == pytest.approx(first["nc_ratio"].max())
+    whole = table.iloc[0]
+    assert whole["frames"] == N_FRAMES
+    assert whole["nucleus area, median (µm²)"] == pytest.approx(
+        np.median([(frame > 0).sum() for frame in movie["nuclei"]]) * PIXEL_UM**2)
     r = translocation.set_index("cell_id")["temporal_pearson_r"]
     assert table["temporal r (N vs C)"].tolist() == pytest.approx([r[0]] + [r[c] for c in sorted(cells["cell_id"].unique())])
     write_html(table, tmp_path / "cells.html", "grid: cells", "note")
@@ -252,9 +262,11 @@ def test_frames_without_nuclei_still_give_every_figure_and_table(tmp_path, blank
     cytosol = np.stack([ring_labels(frame) for frame in nuclei])
     intensities = measure_stack(stack, nuclei, cytosol, "blank", INTERVAL_S)
     correlation = correlate_stack(stack, nuclei, cytosol, "blank", INTERVAL_S)
+    cells, pooled = split_cells(measure_cell_table(intensities))
     movie = {"stack": stack, "nuclei": nuclei, "cytosol": cytosol, "correlation": correlation,
              "translocation": temporal_correlations(intensities, "blank", INTERVAL_S),
-             "cells": poi_by_cell(intensities), "pooled": pooled_poi(intensities)}
+             "cells": cells, "pooled": pooled}
+    assert pooled.index.tolist() == list(range(6))
     assert movie["pooled"]["nc_ratio"].iloc[:3].isna().all()
     assert set(movie["cells"]["frame"]) == set(range(6)[blank.stop or 6:])
     for name in ("timecourse", "ratio", "correlation", "scatter", "cells", "summary"):
@@ -264,3 +276,7 @@ def test_frames_without_nuclei_still_give_every_figure_and_table(tmp_path, blank
          tmp_path / "overlay.png", tmp_path / "overlay.svg", dpi=50)
     table = cell_table(movie["cells"], movie["pooled"], movie["translocation"], PIXEL_UM)
     assert len(table) == 1 + movie["cells"]["cell_id"].nunique()
+    areas = [(nuclei[t] > 0).sum() for t in range(6)[blank.stop or 6:]]  # frames with nuclei only
+    assert table.iloc[0]["frames"] == len(areas)
+    assert table.iloc[0]["nucleus area, median (µm²)"] == pytest.approx(
+        np.median(areas) * PIXEL_UM**2 if areas else np.nan, nan_ok=True)

@@ -71,3 +71,87 @@ def test_real_frames_equal_classic(real_movie):
 def test_bad_parameters_are_rejected(kwargs):
     with pytest.raises(ValueError):
         MaskParams(**kwargs)
+
+
+def dense_nuclei(seed: int, shape=(48, 56)) -> np.ndarray:
+    """Many small nuclei a few pixels apart, so ring pixels are often equidistant from two."""
+    rng = np.random.default_rng(seed)
+    nuclei = np.zeros(shape, np.int32)
+    step = int(rng.integers(4, 12))
+    for k, (y, x) in enumerate((y, x) for y in range(1, shape[0], step) for x in range(1, shape[1], step)):
+        h, w = rng.integers(1, 4, 2)
+        nuclei[y : y + h, x : x + w] = k + 1
+    return nuclei
+
+
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("radii", [(3, 5), (0, 1), (2, 7)])
+def test_ring_equals_classic_on_dense_nuclei(seed, radii):
+    nuclei = dense_nuclei(seed)
+    np.testing.assert_array_equal(ring_labels(nuclei, *radii), classic_ring(nuclei, *radii))
+
+
+@pytest.mark.parametrize("gap", range(1, 13))
+def test_ring_ties_between_neighbours(gap):
+    """Two nuclei `gap` pixels apart, side by side and diagonally: the pixels halfway between
+    them are equidistant, and must go to the nucleus the classic transform picks."""
+    nuclei = np.zeros((40, 40), np.int32)
+    nuclei[10:20, 5:10] = 1
+    nuclei[10:20, 10 + gap : 15 + gap] = 2
+    nuclei[25:28, 5:8] = 3
+    nuclei[28 + gap : 31 + gap, 8 + gap : 11 + gap] = 4
+    np.testing.assert_array_equal(ring_labels(nuclei), classic_ring(nuclei, 3, 5))
+
+
+@pytest.mark.parametrize("corner", ["top-left", "top-right", "bottom-left", "bottom-right"])
+def test_ring_of_nuclei_touching_every_border(corner):
+    nuclei = np.zeros((30, 25), np.int32)
+    rows = slice(0, 4) if corner.startswith("top") else slice(26, 30)
+    cols = slice(0, 3) if corner.endswith("left") else slice(22, 25)
+    nuclei[rows, cols] = 1
+    nuclei[12:15, 0:25] = 2  # spans the frame from left to right
+    nuclei[0:30, 11] = 3  # one-pixel column from top to bottom, crossing nucleus 2
+    np.testing.assert_array_equal(ring_labels(nuclei, 2, 6), classic_ring(nuclei, 2, 6))
+
+
+@pytest.mark.parametrize("shape", [(1, 30), (30, 1), (1, 1), (7, 200)])
+def test_ring_on_thin_frames(shape):
+    nuclei = np.zeros(shape, np.int32)
+    nuclei.flat[:: max(nuclei.size // 3, 1)] = np.arange(1, len(nuclei.flat[:: max(nuclei.size // 3, 1)]) + 1)
+    np.testing.assert_array_equal(ring_labels(nuclei, 1, 4), classic_ring(nuclei, 1, 4))
+
+
+def test_ring_when_nuclei_fill_the_frame():
+    nuclei = np.ones((12, 12), np.int32)
+    nuclei[6:, :] = 2
+    assert not ring_labels(nuclei).any()
+
+
+def test_ring_far_apart_nuclei_in_a_large_frame():
+    """Large frames are processed box by box; distant nuclei and their rings must not interact."""
+    nuclei = np.zeros((300, 400), np.int32)
+    for k, (y, x) in enumerate([(5, 5), (5, 390), (150, 200), (294, 10), (295, 395), (150, 212)]):
+        nuclei[y - 4 : y + 4, x - 3 : x + 5] = k + 1
+    np.testing.assert_array_equal(ring_labels(nuclei), classic_ring(nuclei, 3, 5))
+
+
+def test_feature_transform_breaks_ties_by_column_then_row():
+    """The rule `ring_labels` relies on to resolve owners in windows: among the nucleus pixels
+    nearest to a pixel, scipy's transform (as used by expand_labels) returns the one with the
+    smallest column, then the smallest row."""
+    from scipy import ndimage
+
+    rng = np.random.default_rng(7)
+    ties = 0
+    for _ in range(150):
+        features = rng.random(tuple(rng.integers(3, 16, 2))) < rng.choice([0.03, 0.1, 0.3])
+        if not features.any():
+            continue
+        _, (rows, cols) = ndimage.distance_transform_edt(~features, return_indices=True)
+        fy, fx = np.nonzero(features)
+        for (y, x), row, col in zip(np.ndindex(features.shape), rows.ravel(), cols.ravel()):
+            d2 = (fy - y) ** 2 + (fx - x) ** 2
+            nearest = sorted(zip(fx[d2 == d2.min()], fy[d2 == d2.min()]))
+            ties += len(nearest) > 1
+            assert (col, row) == nearest[0]
+    assert ties > 100

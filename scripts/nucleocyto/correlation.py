@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .coloc import MEASURES, colocalisation_by_label, costes_pvalue_by_label
+from .frames import map_frames
 from .measure import pooled_means
 from .temporal import best_lag, detrend, pearson, spearman
 
@@ -77,21 +78,22 @@ def frame_correlations(
     one = np.array([1])
     scopes = [
         ("cell", cells, ids),
-        ("all_cells", (cells > 0).astype(np.int8), one),
+        ("all_cells", (cells > 0).view(np.int8), one),
         ("frame", np.ones(x.shape, np.int8), one),
     ]
     parts = []
     for scope, labels, labelled in scopes:
-        part = pd.DataFrame(colocalisation_by_label(x, y, labels, labelled)).rename(columns=_NAMES)
+        part = colocalisation_by_label(x, y, labels, labelled)
         part["costes_p"] = (
-            costes_pvalue_by_label(x, y, labels, labelled, block_px, shuffles, rng) if shuffles > 0 else np.nan
+            costes_pvalue_by_label(x, y, labels, labelled, block_px, shuffles, rng)
+            if shuffles > 0 else np.full(len(labelled), np.nan)
         )
-        part.insert(0, "cell_id", labelled if scope == "cell" else 0)
-        part.insert(0, "scope", scope)
+        part["cell_id"] = labelled if scope == "cell" else np.zeros(1, np.int64)
+        part["scope"] = np.full(len(labelled), scope, object)
         parts.append(part)
-    table = pd.concat(parts, ignore_index=True)
+    table = pd.DataFrame({name: np.concatenate([part[name] for part in parts]) for name in parts[0]})
     table["cell_id"] = table["cell_id"].astype(np.int64)
-    return table[list(COLUMNS[3:])]
+    return table.rename(columns=_NAMES)[list(COLUMNS[3:])]
 
 
 def correlate_stack(
@@ -104,7 +106,7 @@ def correlate_stack(
     block_px: int = 3,
     seed: int = 0,
 ) -> pd.DataFrame:
-    """The per-frame correlation table of a movie, one frame in memory at a time.
+    """The per-frame correlation table of a movie, a few frames in memory at a time.
 
     Parameters
     ----------
@@ -123,11 +125,15 @@ def correlate_stack(
     """
     interval = frame_interval_s if frame_interval_s is not None else math.nan
     parts = []
-    for t in range(stack.shape[0]):
-        rng = np.random.default_rng((seed, t))
-        part = frame_correlations(
-            np.asarray(stack[t]), np.asarray(nuclei[t]), np.asarray(cytosol[t]), shuffles, block_px, rng
-        )
+    frames = map_frames(
+        lambda t: frame_correlations(
+            np.asarray(stack[t]), np.asarray(nuclei[t]), np.asarray(cytosol[t]),
+            shuffles, block_px, np.random.default_rng((seed, t)),
+        ),
+        stack.shape[0],
+        release=(stack, nuclei, cytosol),
+    )
+    for t, part in enumerate(frames):
         part.insert(0, "frame", t)
         parts.append(part)
     table = pd.concat(parts, ignore_index=True)

@@ -2,9 +2,10 @@
 cells, and which frames and cells to show. Drawing lives in :mod:`nucleocyto.figures_sample`
 (one movie) and :mod:`nucleocyto.figures_summary` (all movies).
 
-Everything here reads the tidy intensities table only, so it works whether or not cell ids are
-tracked over time: per-frame statistics across cells (pooled means, quartiles) never assume that
-``cell_id`` k in one frame is the same cell as ``cell_id`` k in the next.
+Everything here reads the cells table (``cells.parquet``, :func:`nucleocyto.measure.cell_table`,
+the one place where POI means are paired and N/C ratios computed), so it works whether or not
+cell ids are tracked over time: per-frame statistics across cells (pooled means, quartiles) never
+assume that ``cell_id`` k in one frame is the same cell as ``cell_id`` k in the next.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
-from .measure import pooled_means
 
 log = logging.getLogger(__name__)
 
@@ -55,50 +55,25 @@ def montage_frames(n_frames: int, request: int | list[int]) -> list[int]:
     return frames
 
 
-def poi_by_cell(intensities: pd.DataFrame) -> pd.DataFrame:
-    """POI means of every cell in every frame, and their N/C ratio.
+def split_cells(cells: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The single cells and the pooled rows of a cells table.
 
     Parameters
     ----------
-    intensities : DataFrame
-        The intensities table (docs/outputs.md).
+    cells : DataFrame
+        The cells table (:func:`nucleocyto.measure.cell_table`, ``cells.parquet``).
 
     Returns
     -------
-    DataFrame
-        One row per frame × cell (frames without nuclei left out): ``frame, cell_id,
-        nucleus, cytosol`` (POI means, counts), ``nc_ratio`` (nucleus / cytosol) and
-        ``nucleus_area_px``.
+    single : DataFrame
+        Rows with ``cell_id`` > 0: one per frame × cell (frames without nuclei have none).
+    pooled : DataFrame
+        Rows with ``cell_id`` 0 (all cells pooled by area, the classic whole-mask means), indexed
+        by ``frame``: one per frame, NaN means in frames without nuclei.
     """
-    poi = intensities[(intensities["channel"] == "poi") & ~intensities["mask_empty"]]
-    columns = pd.MultiIndex.from_product([["mean", "area_px"], ["nucleus", "cytosol"]])
-    wide = poi.pivot(index=["frame", "cell_id"], columns="region", values=["mean", "area_px"]).reindex(columns=columns)
-    table = pd.DataFrame(
-        {
-            "nucleus": wide[("mean", "nucleus")],
-            "cytosol": wide[("mean", "cytosol")],
-            "nucleus_area_px": wide[("area_px", "nucleus")],
-        }
-    )
-    table.insert(2, "nc_ratio", table["nucleus"] / table["cytosol"])
-    return table.reset_index()
-
-
-def pooled_poi(intensities: pd.DataFrame) -> pd.DataFrame:
-    """POI means per frame with all cells pooled by area (the classic whole-mask means).
-
-    Returns
-    -------
-    DataFrame
-        Indexed by ``frame``: ``time_s``, ``nucleus``, ``cytosol`` (counts) and ``nc_ratio``
-        (pooled nucleus / pooled cytosol). NaN in frames without nuclei.
-    """
-    pooled = pooled_means(intensities[intensities["channel"] == "poi"])
-    table = pooled.pivot(index="frame", columns="region", values="mean")[["nucleus", "cytosol"]]
-    table.insert(0, "time_s", pooled.groupby("frame")["time_s"].first())
-    table["nc_ratio"] = table["nucleus"] / table["cytosol"]
-    table.columns.name = None
-    return table
+    single = cells[cells["cell_id"] > 0].reset_index(drop=True)
+    pooled = cells[cells["cell_id"] == 0].set_index("frame")
+    return single, pooled
 
 
 def spread(cells: pd.DataFrame, column: str, frames: np.ndarray, min_cells: int = MIN_CELLS_FOR_SPREAD) -> pd.DataFrame:

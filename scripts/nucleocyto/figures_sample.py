@@ -25,6 +25,9 @@ from .style import (
     COLORS, PAGE_WIDTH_IN, TIME_CMAP, band, figure, markers, styled, time_axis, time_label,
 )
 
+#: Column of the cells table with the POI mean of each region.
+MEAN = {"nucleus": "poi_nucleus_mean", "cytosol": "poi_cytosol_mean"}
+
 #: Smallest range of the N/C ratio axis, so that a flat ratio looks flat.
 MIN_RATIO_SPAN = 0.2
 
@@ -102,17 +105,17 @@ def timecourse(cells: pd.DataFrame, pooled: pd.DataFrame, n_frames: int, frame_i
 
     Parameters
     ----------
-    cells : DataFrame
-        :func:`nucleocyto.figures.poi_by_cell` table.
-    pooled : DataFrame
-        :func:`nucleocyto.figures.pooled_poi` table.
+    cells, pooled : DataFrame
+        Single-cell rows and pooled rows (indexed by frame) of the cells table, as split by
+        :func:`nucleocyto.figures.split_cells`.
     """
     fig, ax = figure(4.8, 3.0)
     frames = pooled.index.to_numpy()
     x, xlabel = time_axis(frames, n_frames, frame_interval_s)
     bands = [
         COLORS[region] for region in ("nucleus", "cytosol")
-        if _line_and_band(ax, x, pooled[region], cells, region, COLORS[region], f"{region} (cells pooled)", n_frames)
+        if _line_and_band(ax, x, pooled[MEAN[region]], cells, MEAN[region], COLORS[region], f"{region} (cells pooled)",
+                          n_frames)
     ]
     _legend_above(ax, bands)
     ax.set(xlabel=xlabel, ylabel="POI mean intensity (counts)")
@@ -173,11 +176,12 @@ def scatter(cells: pd.DataFrame, pooled: pd.DataFrame, n_frames: int, frame_inte
     fig, ax = figure(4.2, 3.4)
     x, xlabel = time_axis(cells["frame"].to_numpy(), n_frames, frame_interval_s)
     span, _ = time_axis(np.array([0, n_frames - 1]), n_frames, frame_interval_s)
-    points = ax.scatter(cells["cytosol"], cells["nucleus"], c=x, cmap=TIME_CMAP, vmin=span[0], vmax=span[1],
+    nucleus, cytosol = MEAN["nucleus"], MEAN["cytosol"]
+    points = ax.scatter(cells[cytosol], cells[nucleus], c=x, cmap=TIME_CMAP, vmin=span[0], vmax=span[1],
                         s=9, alpha=0.8, linewidths=0, rasterized=True)
-    ax.plot(pooled["cytosol"], pooled["nucleus"], color=COLORS["pooled"], lw=0.8, label="cells pooled")
-    start = pooled.dropna(subset=["cytosol", "nucleus"]).iloc[:1]
-    ax.plot(start["cytosol"], start["nucleus"], ls="", marker="o", ms=5, mfc="white", mec=COLORS["pooled"],
+    ax.plot(pooled[cytosol], pooled[nucleus], color=COLORS["pooled"], lw=0.8, label="cells pooled")
+    start = pooled.dropna(subset=[cytosol, nucleus]).iloc[:1]
+    ax.plot(start[cytosol], start[nucleus], ls="", marker="o", ms=5, mfc="white", mec=COLORS["pooled"],
             label="start")
     limits = ax.get_xlim(), ax.get_ylim()
     diagonal = [min(limits[0][0], limits[1][0]), max(limits[0][1], limits[1][1])]
@@ -199,7 +203,7 @@ def cell_panels(
     Parameters
     ----------
     cells : DataFrame
-        :func:`nucleocyto.figures.poi_by_cell` table.
+        Single-cell rows of the cells table (:func:`nucleocyto.figures.split_cells`).
     ids : list of int
         Cells to show (see :func:`nucleocyto.figures.select_cells`), one panel each; none gives
         a figure that says so.
@@ -220,7 +224,8 @@ def cell_panels(
     frames = np.arange(n_frames)
     x, xlabel = time_axis(frames, n_frames, frame_interval_s)
     shown = cells[cells["cell_id"].isin(ids)]
-    low, high = np.nanmin(shown[["nucleus", "cytosol"]]), np.nanmax(shown[["nucleus", "cytosol"]])
+    means = shown[list(MEAN.values())]
+    low, high = np.nanmin(means), np.nanmax(means)
     pad = 0.06 * (high - low or 1.0)
     # Same limits everywhere, set by hand: shared axes cost time quadratic in the panel count.
     limits = {"xlim": (x[0] - 0.03 * (x[-1] - x[0] or 1.0), x[-1] + 0.03 * (x[-1] - x[0] or 1.0)),
@@ -228,8 +233,8 @@ def cell_panels(
     for i, (ax, cell_id) in enumerate(zip(axes.flat, ids)):
         cell = shown[shown["cell_id"] == cell_id].set_index("frame").reindex(frames)
         for region in ("nucleus", "cytosol"):
-            ax.plot(x, cell[region], color=COLORS[region], lw=1.0, marker="o", ms=1.2)
-        present = int(cell["nucleus"].notna().sum())
+            ax.plot(x, cell[MEAN[region]], color=COLORS[region], lw=1.0, marker="o", ms=1.2)
+        present = int(cell[MEAN["nucleus"]].notna().sum())
         label = f"cell {cell_id}" + ("" if present == n_frames else f" ({present} fr)")
         ax.set_title(label, fontsize="small", pad=2).set_in_layout(False)
         ax.set(**limits)

@@ -33,8 +33,8 @@ def summary(pooled: pd.DataFrame, translocation: pd.DataFrame, conditions: dict[
     Parameters
     ----------
     pooled : DataFrame
-        :func:`nucleocyto.figures.pooled_poi` tables of all samples, concatenated with their
-        ``frame`` index as a column and a ``sample`` column.
+        The pooled rows (``cell_id`` 0) of all samples' cells tables: ``sample, frame, time_s,
+        nc_ratio``.
     translocation : DataFrame
         All samples' translocation rows (columns ``sample, cell_id, temporal_pearson_r``).
     conditions : dict

@@ -1,16 +1,18 @@
 """Ingestion: TIFF channels in, canonical (T, C, Y, X) ``.npy`` stack and ``metadata.json`` out.
 
-The stack is written plane by plane into a memory-mapped ``.npy`` file, so memory use does not
-grow with movie length. Channel order on the C axis is :data:`nucleocyto.CHANNELS`.
+The stack is written frame by frame (all channels of frame t, then frame t + 1) into the
+``.npy`` file, so memory use does not grow with movie length. Channel order on the C axis is
+:data:`nucleocyto.CHANNELS`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
 import math
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -20,6 +22,7 @@ import numpy as np
 from . import CHANNELS, __version__
 from .atomic import atomic_path
 from .errors import InputError
+from .frames import FrameWriter, map_frames
 from .tiff import TIME_AXES, PlaneReader, TiffInfo, read_info
 
 log = logging.getLogger(__name__)
@@ -106,6 +109,7 @@ def ingest(
     metadata_path: str | Path,
     frame_interval_s: float | None = None,
     pixel_size_um: float | None = None,
+    threads: int = 1,
 ) -> dict:
     """Write the canonical stack and its metadata for one sample.
 
@@ -122,6 +126,8 @@ def ingest(
         Output JSON (see ``docs/outputs.md``).
     frame_interval_s, pixel_size_um : float, optional
         Overrides for the calibration read from the files (seconds, micrometres per pixel).
+    threads : int
+        With 2 or more, the sources' SHA-256 checksums are computed while the frames are copied.
 
     Returns
     -------
@@ -134,16 +140,26 @@ def ingest(
     shape = (n_frames, len(CHANNELS), *plane_shape)
     log.info("sample %s: writing stack %s of %s", sample, shape, dtype)
 
-    with atomic_path(stack_path) as tmp:
-        stack = np.lib.format.open_memmap(tmp, mode="w+", dtype=dtype, shape=shape)
-        for c, (name, layout) in enumerate(zip(CHANNELS, layouts)):
-            with _about(sample, name), PlaneReader(layout.source.path) as reader:
-                for t in range(n_frames):
-                    plane = reader.read(layout.plane_index(t))
-                    _check_finite(plane, layout.source.path, t)
-                    stack[t, c] = plane
-        stack.flush()
-        del stack
+    paths = {lay.source.path for lay in layouts}
+    with ExitStack() as files:
+        # With two threads, the sources are hashed on the second one while the frames are copied.
+        hasher = files.enter_context(ThreadPoolExecutor(max_workers=1))
+        hashing = {path: hasher.submit(sha256sum, path) for path in paths} if threads > 1 else {}
+        readers = [files.enter_context(PlaneReader(layout.source.path)) for layout in layouts]
+
+        def read_frame(t: int) -> np.ndarray:
+            frame = np.empty(shape[1:], dtype)
+            for c, (name, layout, reader) in enumerate(zip(CHANNELS, layouts, readers)):
+                with _about(sample, name):
+                    frame[c] = reader.read(layout.plane_index(t))
+                    _check_finite(frame[c], layout.source.path, t)
+            return frame
+
+        tmp = files.enter_context(atomic_path(stack_path))
+        stack = files.enter_context(FrameWriter(tmp, shape, dtype))
+        for frame in map_frames(read_frame, n_frames):
+            stack.write(frame)
+        checksums = {path: hashing[path].result() if path in hashing else sha256sum(path) for path in paths}
 
     interval, pixel = _calibration(layouts, frame_interval_s, pixel_size_um)
     if interval is None:
@@ -165,7 +181,7 @@ def ingest(
                 "axes": layout.info.axes,
                 "shape": list(layout.info.shape),
                 "dtype": layout.info.dtype.name,
-                "sha256": sha256sum(layout.source.path),
+                "sha256": checksums[layout.source.path],
             }
             for name, layout in zip(CHANNELS, layouts)
         ],
@@ -201,7 +217,7 @@ def _common_geometry(sample: str, layouts: list[ChannelLayout]) -> tuple[int, tu
     return first.n_frames, first.info.plane_shape
 
 
-@contextlib.contextmanager
+@contextmanager
 def _about(sample: str, channel: str) -> Iterator[None]:
     """Prefix the message of an InputError raised inside with the sample and channel."""
     try:

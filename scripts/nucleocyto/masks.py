@@ -8,9 +8,8 @@ The default reproduces the classic method exactly:
    ring pixel carries the label of its nearest nucleus, as ``skimage.segmentation.expand_labels``
    assigns it.
 
-A dilation by ``disk(r)`` is the set of pixels whose Euclidean distance to the mask is at most
-``r``, so one Euclidean distance transform gives both dilations and the nearest-nucleus
-assignment (the transform ``expand_labels`` itself uses).
+The ring is computed without a distance transform of the whole frame (see :func:`ring_labels`
+for why it is bit-identical to the classic computation).
 
 Options, all off by default: Gaussian smoothing and other thresholds (Li, triangle, Yen, a
 manual value), hole filling, splitting touching nuclei by a distance-transform watershed,
@@ -21,6 +20,7 @@ neighbouring cells and keeping only ring pixels above a threshold on the POI cha
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from numbers import Real
 from pathlib import Path
@@ -33,6 +33,7 @@ from skimage.morphology import disk, h_maxima
 from skimage.segmentation import clear_border, relabel_sequential, watershed
 
 from .atomic import atomic_path
+from .frames import FrameWriter, map_frames
 from .tracking import Tracker, TrackParams
 
 log = logging.getLogger(__name__)
@@ -224,13 +225,40 @@ def ring_labels(nuclei: np.ndarray, inner: int = 3, outer: int = 5) -> np.ndarra
     -------
     (Y, X) ndarray of int32
         Label k on the ring pixels nearest to nucleus k (ties as ``expand_labels``), 0 elsewhere.
+
+    Notes
+    -----
+    Bit-identical to the classic computation, without a transform of the whole frame:
+
+    - the ring is the XOR of two exact disk dilations of the union of nuclei, each computed as
+      the union of vertically shifted row dilations (one per row of the disk);
+    - owners are resolved per group of nearby nuclei. A pixel of the ring lies within ``outer``
+      of its owner, so it lies in the group's box grown by ``outer``, and every nucleus pixel
+      that can own it lies in the box grown by ``2 * outer``. A window holding one label gives
+      that label to its ring pixels; a window holding several runs the same Euclidean feature
+      transform as ``expand_labels`` on the window only. The transform picks, among the
+      nearest nucleus pixels, the one with the smallest column, then the smallest row; that
+      choice depends only on pixels within the ring distance, so the window gives the owner
+      the whole frame would.
     """
-    if not nuclei.any():
-        return np.zeros(nuclei.shape, LABEL_DTYPE)
-    distance, (rows, cols) = ndimage.distance_transform_edt(nuclei == 0, return_indices=True)
-    ring = (distance > inner) & (distance <= outer)
+    found = nuclei != 0
     rings = np.zeros(nuclei.shape, LABEL_DTYPE)
-    rings[ring] = nuclei[rows[ring], cols[ring]]
+    if not found.any():
+        return rings
+    row_dilations = _row_dilations(found, outer)
+    ring = _disk_dilation(row_dilations, outer) & ~_disk_dilation(row_dilations, inner)
+    for box in _occupied_boxes(found, gap=2 * outer):
+        window = _grow(box, 2 * outer, nuclei.shape)
+        near = _grow(box, outer, nuclei.shape)
+        labels = nuclei[window]
+        here = ring[near]
+        top = labels.max()
+        if not np.any((labels != 0) & (labels != top)):
+            rings[near][here] = top
+            continue
+        _, (rows, cols) = ndimage.distance_transform_edt(labels == 0, return_indices=True)
+        inside = tuple(slice(n.start - w.start, n.stop - w.start) for n, w in zip(near, window))
+        rings[near][here] = labels[rows[inside][here], cols[inside][here]]
     return rings
 
 
@@ -314,6 +342,75 @@ def keep_ring_above(rings: np.ndarray, poi: np.ndarray, method: str | float) -> 
     return np.where(inside, rings, 0).astype(LABEL_DTYPE, copy=False)
 
 
+def _row_dilations(mask: np.ndarray, radius: int) -> list[np.ndarray]:
+    """``[mask dilated along X by w pixels for w in 0..radius]``, each (Y, X) bool.
+
+    Works on the flattened mask with ``radius`` empty columns appended to every row, so a
+    shift by one element is a shift along X and nothing spreads from one row into the next.
+    """
+    height, width = mask.shape
+    padded = np.zeros((height, width + radius), bool)
+    padded[:, :width] = mask
+    dilations = [padded.ravel()]
+    for _ in range(radius):
+        grown = dilations[-1].copy()
+        grown[1:] |= dilations[-1][:-1]
+        grown[:-1] |= dilations[-1][1:]
+        dilations.append(grown)
+    return [flat.reshape(height, width + radius)[:, :width] for flat in dilations]
+
+
+def _disk_dilation(row_dilations: list[np.ndarray], radius: int) -> np.ndarray:
+    """Dilation by ``skimage.morphology.disk(radius)`` (offsets with dy² + dx² <= radius²),
+    from the row dilations of :func:`_row_dilations`: row dy of the disk spans
+    ``|dx| <= isqrt(radius² - dy²)``."""
+    dilated = row_dilations[radius].copy()
+    for dy in range(1, radius + 1):
+        row = row_dilations[math.isqrt(radius * radius - dy * dy)]
+        dilated[dy:] |= row[:-dy]
+        dilated[:-dy] |= row[dy:]
+    return dilated
+
+
+def _occupied_boxes(mask: np.ndarray, gap: int) -> list[tuple[slice, slice]]:
+    """Boxes covering every True pixel of ``mask`` (recursive XY cut).
+
+    A box is cut where more than ``gap`` consecutive rows (or columns) of it are empty, so
+    distant groups of nuclei get boxes of their own. Returns (row slice, column slice) pairs;
+    each True pixel lies in exactly one box.
+    """
+    boxes = []
+    pending = [(0, mask.shape[0], 0, mask.shape[1])]
+    while pending:
+        top, bottom, left, right = pending.pop()
+        part = mask[top:bottom, left:right]
+        rows = top + np.flatnonzero(part.any(axis=1))
+        if rows.size == 0:
+            continue
+        cols = left + np.flatnonzero(mask[rows[0] : rows[-1] + 1, left:right].any(axis=0))
+        row_runs, col_runs = _runs(rows, gap), _runs(cols, gap)
+        if len(row_runs) > 1:
+            pending += [(start, stop, cols[0], cols[-1] + 1) for start, stop in row_runs]
+        elif len(col_runs) > 1:
+            pending += [(rows[0], rows[-1] + 1, start, stop) for start, stop in col_runs]
+        else:
+            boxes.append((slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)))
+    return boxes
+
+
+def _runs(indices: np.ndarray, gap: int) -> list[tuple[int, int]]:
+    """(start, stop) of the runs of sorted ``indices`` separated by more than ``gap`` missing ones."""
+    cuts = np.flatnonzero(indices[1:] - indices[:-1] > gap + 1).tolist()
+    starts = [indices[0], *(indices[c + 1] for c in cuts)]
+    stops = [*(indices[c] + 1 for c in cuts), indices[-1] + 1]
+    return list(zip(starts, stops))
+
+
+def _grow(box: tuple[slice, slice], margin: int, shape: tuple[int, ...]) -> tuple[slice, slice]:
+    """``box`` grown by ``margin`` pixels on every side, clipped to ``shape``."""
+    return tuple(slice(max(s.start - margin, 0), min(s.stop + margin, n)) for s, n in zip(box, shape))
+
+
 def segment_stack(
     stack: np.ndarray,
     nuclei_path: str | Path,
@@ -322,8 +419,9 @@ def segment_stack(
     tracking: TrackParams = TrackParams(),
     nucleus_channel: int = 1,
     poi_channel: int = 0,
+    threads: int = 1,
 ) -> list[int]:
-    """Write nucleus and ring label stacks for a (T, C, Y, X) stack, one frame at a time.
+    """Write nucleus and ring label stacks for a (T, C, Y, X) stack, frame by frame.
 
     Each frame is segmented, its nuclei are relabelled with track ids (when tracking is on;
     see :class:`nucleocyto.tracking.Tracker`), and its rings are derived from those labels,
@@ -339,6 +437,9 @@ def segment_stack(
     tracking : TrackParams
     nucleus_channel, poi_channel : int
         Channel indices in ``stack``.
+    threads : int
+        Frames segmented at once (see :func:`nucleocyto.frames.map_frames`); memory stays
+        bounded whatever the number of frames.
 
     Returns
     -------
@@ -346,27 +447,30 @@ def segment_stack(
         Number of cells found in each frame.
     """
     n_frames, _, height, width = stack.shape
+    shape = (n_frames, height, width)
     tracker = Tracker(tracking)
+
+    def segment(t: int) -> tuple[np.ndarray, np.ndarray]:
+        nuclei = nucleus_labels(np.asarray(stack[t, nucleus_channel]), params)
+        poi = np.asarray(stack[t, poi_channel]) if params.ring_poi_threshold != "none" else None
+        return nuclei, cell_rings(nuclei, params, poi)
+
     counts = []
-    with atomic_path(nuclei_path) as tmp_nuclei, atomic_path(cytosol_path) as tmp_cytosol:
-        nuclei_out = _open_labels(tmp_nuclei, (n_frames, height, width))
-        cytosol_out = _open_labels(tmp_cytosol, (n_frames, height, width))
-        for t in range(n_frames):
-            nuclei = nucleus_labels(np.asarray(stack[t, nucleus_channel]), params)
+    with (
+        atomic_path(nuclei_path) as tmp_nuclei,
+        atomic_path(cytosol_path) as tmp_cytosol,
+        FrameWriter(tmp_nuclei, shape, LABEL_DTYPE) as nuclei_out,
+        FrameWriter(tmp_cytosol, shape, LABEL_DTYPE) as cytosol_out,
+    ):
+        for t, (nuclei, rings) in enumerate(map_frames(segment, n_frames, threads, release=(stack,))):
+            # Rings depend on pixel positions only, not on label values, so relabelling the
+            # nuclei and the rings with the same track ids equals deriving the rings afterwards.
+            track_ids = tracker.track_ids(nuclei)
+            nuclei_out.write(track_ids[nuclei])
+            cytosol_out.write(track_ids[rings])
             counts.append(int(nuclei.max()))
-            nuclei = tracker.relabel(nuclei)
-            poi = np.asarray(stack[t, poi_channel]) if params.ring_poi_threshold != "none" else None
-            nuclei_out[t] = nuclei
-            cytosol_out[t] = cell_rings(nuclei, params, poi)
             if counts[-1] == 0:
                 log.warning("frame %d: empty nucleus mask; its measurements will be NaN", t)
-        nuclei_out.flush()
-        cytosol_out.flush()
-        del nuclei_out, cytosol_out
     if tracking.method != "none":
         log.info("tracking (%s): %d tracks", tracking.method, tracker.n_tracks)
     return counts
-
-
-def _open_labels(path: Path, shape: tuple[int, int, int]) -> np.memmap:
-    return np.lib.format.open_memmap(path, mode="w+", dtype=LABEL_DTYPE, shape=shape)

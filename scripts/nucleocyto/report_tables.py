@@ -22,7 +22,8 @@ def cell_table(cells: pd.DataFrame, pooled: pd.DataFrame, translocation: pd.Data
     Parameters
     ----------
     cells, pooled : DataFrame
-        :func:`nucleocyto.figures.poi_by_cell` and :func:`nucleocyto.figures.pooled_poi` tables.
+        Single-cell rows and pooled rows (indexed by frame) of the cells table, as split by
+        :func:`nucleocyto.figures.split_cells`.
     translocation : DataFrame
         The movie's translocation table (``cell_id``, ``temporal_pearson_r``).
     pixel_size_um : float or None
@@ -37,7 +38,7 @@ def cell_table(cells: pd.DataFrame, pooled: pd.DataFrame, translocation: pd.Data
     """
     area_scale, area_unit = (pixel_size_um**2, "µm²") if pixel_size_um else (1.0, "px")
     area = f"nucleus area, median ({area_unit})"
-    pooled_area = cells.groupby("frame")["nucleus_area_px"].sum()
+    pooled_area = pooled.loc[pooled["nucleus_area_px"] > 0, "nucleus_area_px"]  # frames with nuclei
     rows = [("all, pooled", int(pooled["nc_ratio"].notna().sum()), pooled_area.median() * area_scale,
              *_ratio_stats(pooled["nc_ratio"]))]
     for cell_id, cell in cells.groupby("cell_id", sort=True):
@@ -55,8 +56,8 @@ def sample_table(pooled: pd.DataFrame, translocation: pd.DataFrame, conditions: 
     Parameters
     ----------
     pooled : DataFrame
-        All samples' :func:`nucleocyto.figures.pooled_poi` tables with ``frame`` and ``sample``
-        columns.
+        The pooled rows (``cell_id`` 0) of all samples' cells tables: ``sample, frame, time_s,
+        nc_ratio``.
     translocation : DataFrame
         All samples' translocation rows.
     conditions : dict

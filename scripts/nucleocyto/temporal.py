@@ -80,9 +80,14 @@ def lagged_pearson(a: np.ndarray, b: np.ndarray, max_lag: int) -> tuple[np.ndarr
     """
     lags = np.arange(-max_lag, max_lag + 1)
     n = len(a)
-    # stops clipped at 0: a lag beyond the movie's length overlaps nothing (r NaN), never wraps around
-    r = np.array([pearson(a[max(0, -k) : max(0, n - k)], b[max(0, k) : max(0, n + k)]) for k in lags])
+    r = np.array([_shifted_pearson(a, b, int(k)) if abs(k) < n else math.nan for k in lags])
     return lags, r
+
+
+def _shifted_pearson(a: np.ndarray, b: np.ndarray, lag: int) -> float:
+    """Pearson r of ``a[t]`` and ``b[t + lag]`` over the frames both cover (``|lag| < len(a)``)."""
+    n = len(a)
+    return pearson(a[max(0, -lag) : n - max(0, lag)], b[max(0, lag) : n - max(0, -lag)])
 
 
 def best_lag(a: np.ndarray, b: np.ndarray, max_lag: int) -> tuple[float, float]:

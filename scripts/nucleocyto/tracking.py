@@ -84,7 +84,7 @@ class Tracker:
         return self._next_id - 1
 
     def relabel(self, labels: np.ndarray) -> np.ndarray:
-        """Relabel the next frame's nuclei with track ids.
+        """Relabel the next frame's nuclei with track ids: ``track_ids(labels)[labels]``.
 
         Parameters
         ----------
@@ -94,11 +94,27 @@ class Tracker:
         Returns
         -------
         (Y, X) ndarray of the same dtype
-            Track ids (``labels`` itself when the method is ``none``).
+            Track ids (equal to ``labels`` when the method is ``none``).
+        """
+        return self.track_ids(labels)[labels]
+
+    def track_ids(self, labels: np.ndarray) -> np.ndarray:
+        """Link the next frame's nuclei to tracks and return the lookup from label to track id.
+
+        Parameters
+        ----------
+        labels : (Y, X) ndarray of int
+            Nucleus labels of this frame, 0 = background.
+
+        Returns
+        -------
+        (labels.max() + 1,) ndarray of the same dtype
+            ``lookup[k]`` is the track id of label k (``lookup[0] == 0``); the identity when the
+            method is ``none``.
         """
         self._frame += 1
         if self.params.method == "none":
-            return labels
+            return np.arange(int(labels.max(initial=0)) + 1, dtype=labels.dtype)
         ids, centroids, pixels = _objects(labels)
         track_of = np.zeros(len(ids), np.int64)
         for elapsed in range(1, self.params.max_gap_frames + 2):
@@ -115,9 +131,9 @@ class Tracker:
             self._tracks[int(track_id)] = _Track(self._frame, centroids[j], pixels[j])
         oldest = self._frame - self.params.max_gap_frames
         self._tracks = {k: track for k, track in self._tracks.items() if track.frame >= oldest}
-        mapping = np.zeros(int(ids.max(initial=0)) + 1, labels.dtype)
-        mapping[ids] = track_of
-        return mapping[labels]
+        lookup = np.zeros(int(labels.max(initial=0)) + 1, labels.dtype)
+        lookup[ids] = track_of
+        return lookup
 
     def _costs(
         self, candidates: np.ndarray, labels: np.ndarray, ids: np.ndarray, centroids: np.ndarray, elapsed: int

@@ -24,7 +24,7 @@ rule summary_figures:
     """The figure and the table across samples, grouped by condition."""
     input:
         summary="results/summary.parquet",
-        intensities=expand("results/{sample}/intensities.parquet", sample=SAMPLES.index),
+        cells=expand("results/{sample}/cells.parquet", sample=SAMPLES.index),
     output:
         figure=report(
             "results/figures/summary.png",

@@ -52,8 +52,13 @@ wildcard_constraints:
     sample="|".join(re.escape(s) for s in SAMPLES.index),
 
 
+# Plain dicts, built once: input functions run for every job, and a pandas row lookup per call
+# adds seconds to building the DAG of a thousand samples.
+SAMPLE_ROWS = SAMPLES.to_dict("index")
+
+
 def sample_row(wildcards):
-    return SAMPLES.loc[wildcards.sample]
+    return SAMPLE_ROWS[wildcards.sample]
 
 
 def tiff_inputs(wildcards):

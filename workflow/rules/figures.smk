@@ -32,7 +32,7 @@ rule figures:
         metadata="results/{sample}/metadata.json",
         nuclei="results/{sample}/nuclei.npy",
         cytosol="results/{sample}/cytosol.npy",
-        intensities="results/{sample}/intensities.parquet",
+        cells="results/{sample}/cells.parquet",
         correlation="results/{sample}/correlation.parquet",
         translocation="results/{sample}/translocation.parquet",
     output:

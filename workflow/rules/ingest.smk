@@ -8,6 +8,7 @@ rule ingest:
     params:
         sources=ingest_sources,
         calibration=calibration_override,
+    threads: 2
     resources:
         mem_mb=memory_mb(1.0),
         runtime=runtime_min,

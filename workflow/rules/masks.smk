@@ -9,6 +9,7 @@ rule masks:
     params:
         masks=config["masks"],
         tracking=config["tracking"],
+    threads: 2
     resources:
         mem_mb=memory_mb(3.0),
         runtime=runtime_min,

@@ -11,6 +11,7 @@ rule measure:
         cells="results/{sample}/cells.parquet",
     params:
         background=config["background"],
+    threads: 2
     resources:
         mem_mb=memory_mb(3.0),
         runtime=runtime_min,

@@ -1,0 +1,364 @@
+"""Benchmark the pipeline against the classic per-frame loop, in one run on one machine.
+
+Usage::
+
+    python bench/bench.py [--frames 500] [--size 1024] [--cells 36] [--cores 2] [--samples 1000]
+                          [--workdir DIR] [--keep] [--output bench/out/bench.md]
+                          [--docs docs/performance.md]
+
+1. Writes a synthetic two-channel movie (one uint16 ImageJ TIFF per channel, written frame by
+   frame with tifffile) into a scratch folder, and measures how fast that folder takes writes.
+2. Times the classic loop on it: per frame, read both planes, Otsu threshold of the marker,
+   ``dilation(disk(5)) XOR dilation(disk(3))``, ``expand_labels`` for the owner of each ring
+   pixel, and the mean of both channels in both boolean masks; then the same computation and
+   the pipeline's per-frame library calls on frames held in memory.
+3. Runs the workflow on the same movie with snakemake and reads each step's Snakemake benchmark
+   file (wall-clock ``s``, ``cpu_time`` and peak resident memory ``max_rss``).
+4. Times ``snakemake -n`` on a sheet of ``--samples`` samples pointing at tiny TIFFs.
+5. Writes a markdown report to ``--output`` and between the ``bench`` markers of ``--docs``
+   (``--docs ''`` leaves the docs alone).
+
+The machine may be shared and noisy, so the report compares the pipeline with the classic loop
+measured in the same run, and states the load average before and after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import math
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import tifffile
+from scipy import ndimage
+from skimage.filters import threshold_otsu
+from skimage.measure import label
+from skimage.morphology import dilation, disk
+from skimage.segmentation import expand_labels
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "scripts"))
+
+from nucleocyto.masks import nucleus_labels, ring_labels  # noqa: E402
+from nucleocyto.measure import measure_frame  # noqa: E402
+from nucleocyto.synthetic import Cell, Optics, grid_cells, poi_levels  # noqa: E402
+
+#: Steps whose per-frame time is compared with the classic loop.
+CORE_STEPS = ("ingest", "masks", "measure")
+#: Every per-sample step, in workflow order, then the all-samples step.
+STEPS = (*CORE_STEPS, "correlate", "figures", "aggregate")
+SAMPLE = "bench"
+FRAME_INTERVAL_S = 10.0
+MARKERS = ("<!-- bench:start -->", "<!-- bench:end -->")
+
+
+# --- the movie -------------------------------------------------------------------------------
+
+
+def bench_cells(n_cells: int, size: int, n_frames: int, seed: int = 0) -> list[Cell]:
+    """``n_cells`` cells on a jittered grid, nuclei about a third of the cell radius, drifting
+    slowly, each switching (POI import) somewhere in the middle third of the movie."""
+    rng = np.random.default_rng(seed)
+    cells = grid_cells(n_cells, (size, size), seed=seed, drift_px=0.05)
+    return [
+        dataclasses.replace(
+            cell,
+            nucleus_radius=cell.cell_radius * rng.uniform(0.3, 0.4),
+            switch_frame=n_frames * rng.uniform(1 / 3, 2 / 3),
+        )
+        for cell in cells
+    ]
+
+
+def render_frame(cells: list[Cell], t: int, size: int, channel: str, optics: Optics, seed: int) -> np.ndarray:
+    """Frame ``t`` of ``channel`` (``"poi"`` or ``"nucleus"``) as a (size, size) uint16 array.
+
+    Same imaging model as :func:`nucleocyto.synthetic.render_movie` (PSF blur, background,
+    bleaching, read noise), drawn cell by cell in small windows so a 1024 × 1024 frame takes
+    milliseconds.
+    """
+    frame = np.zeros((size, size), np.float32)
+    bleach = math.exp(-optics.bleach_per_frame * t)
+    for cell in cells:
+        y, x = cell.y + cell.velocity[0] * t, cell.x + cell.velocity[1] * t
+        r = cell.cell_radius
+        top, left = max(int(y - r), 0), max(int(x - r), 0)
+        rows, cols = np.ogrid[top : min(int(y + r) + 2, size), left : min(int(x + r) + 2, size)]
+        distance = np.hypot(rows - y, cols - x)
+        nucleus = distance <= cell.nucleus_radius
+        window = frame[top : top + distance.shape[0], left : left + distance.shape[1]]
+        if channel == "poi":
+            nuclear, cytosolic = poi_levels(cell, np.array([float(t)]))
+            window[(distance <= r) & ~nucleus] = cytosolic[0] * bleach
+            window[nucleus] = nuclear[0] * bleach
+        else:
+            window[nucleus] = cell.marker_level * bleach
+    frame = ndimage.gaussian_filter(frame, optics.psf_sigma)
+    noise = np.random.default_rng((seed, t, channel == "poi")).standard_normal(frame.shape, np.float32)
+    frame += optics.background + optics.noise_sd * noise
+    return np.clip(np.rint(frame), 0, np.iinfo(np.uint16).max).astype(np.uint16)
+
+
+def write_movie(folder: Path, n_frames: int, size: int, n_cells: int, seed: int = 0) -> dict[str, Path]:
+    """Write ``{folder}/bench_poi.tif`` and ``bench_nucleus.tif`` (ImageJ, T × size × size
+    uint16, frame interval :data:`FRAME_INTERVAL_S`) one frame at a time."""
+    folder.mkdir(parents=True, exist_ok=True)
+    cells = bench_cells(n_cells, size, n_frames, seed)
+    optics = Optics(bleach_per_frame=0.5 / n_frames)
+    paths = {}
+    for channel in ("poi", "nucleus"):
+        paths[channel] = folder / f"bench_{channel}.tif"
+        tifffile.imwrite(
+            paths[channel],
+            (render_frame(cells, t, size, channel, optics, seed) for t in range(n_frames)),
+            shape=(n_frames, size, size),
+            dtype=np.uint16,
+            imagej=True,
+            metadata={"axes": "TYX", "finterval": FRAME_INTERVAL_S},
+        )
+    return paths
+
+
+# --- the classic loop ------------------------------------------------------------------------
+
+
+def classic_frame(poi: np.ndarray, marker: np.ndarray) -> tuple[list[float], np.ndarray]:
+    """The tutorial's computation on one frame: whole-mask means of both channels in the
+    nucleus mask and the ring, and the nearest-nucleus owner of every ring pixel."""
+    nucleus = marker > threshold_otsu(marker)
+    ring = dilation(nucleus, disk(5)) ^ dilation(nucleus, disk(3))
+    owners = np.where(ring, expand_labels(label(nucleus), 5), 0)
+    means = [float(channel[mask].mean()) for mask in (nucleus, ring) for channel in (poi, marker)]
+    return means, owners
+
+
+def time_classic(paths: dict[str, Path], n_frames: int) -> tuple[float, float]:
+    """Wall-clock and CPU seconds of the classic loop over ``n_frames`` frames, reading each
+    plane from the TIFFs."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    with tifffile.TiffFile(paths["poi"]) as poi, tifffile.TiffFile(paths["nucleus"]) as marker:
+        for t in range(n_frames):
+            classic_frame(poi.asarray(key=t, series=0), marker.asarray(key=t, series=0))
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def time_compute(paths: dict[str, Path], n_frames: int, sample: int = 50) -> tuple[float, float]:
+    """CPU seconds per frame of the classic computation and of the pipeline's per-frame library
+    calls (``nucleus_labels``, ``ring_labels``, ``measure_frame``) on the same frames held in
+    memory: no file I/O, no process start, one thread (CPU time, so that other processes on a
+    shared machine do not count)."""
+    shown = np.unique(np.linspace(0, n_frames - 1, min(sample, n_frames)).astype(int))
+    with tifffile.TiffFile(paths["poi"]) as poi, tifffile.TiffFile(paths["nucleus"]) as marker:
+        frames = [(poi.asarray(key=int(t), series=0), marker.asarray(key=int(t), series=0)) for t in shown]
+    start = time.process_time()
+    for poi_frame, marker_frame in frames:
+        classic_frame(poi_frame, marker_frame)
+    classic = (time.process_time() - start) / len(frames)
+    start = time.process_time()
+    for poi_frame, marker_frame in frames:
+        nuclei = nucleus_labels(marker_frame)
+        measure_frame(np.stack([poi_frame, marker_frame]), nuclei, ring_labels(nuclei))
+    return classic, (time.process_time() - start) / len(frames)
+
+
+def page_cache_write_speed(folder: Path, megabytes: int = 1024) -> float:
+    """GB/s of plain sequential writes of a new file in ``folder`` (the kind of write every step
+    does for its outputs); the file is deleted afterwards."""
+    block = np.ones(4 << 20, np.uint8)
+    path = folder / "write_speed.bin"
+    start = time.perf_counter()
+    with open(path, "wb") as handle:
+        for _ in range(megabytes // 4):
+            handle.write(block.data)
+    seconds = time.perf_counter() - start
+    path.unlink()
+    return megabytes / 1024 / seconds
+
+
+# --- the pipeline ----------------------------------------------------------------------------
+
+
+def snakemake(workdir: Path, sheet: Path, *args: str) -> float:
+    """Run this repository's workflow in ``workdir`` on ``sheet``; return the wall-clock seconds."""
+    command = [
+        sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
+        "--directory", str(workdir), "--configfile", str(REPO / "config.yaml"),
+        "--config", f"samples={sheet}", *args,
+    ]
+    start = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if result.returncode != 0:
+        sys.exit(f"snakemake failed ({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}")
+    return seconds
+
+
+def run_pipeline(workdir: Path, paths: dict[str, Path], cores: int) -> pd.DataFrame:
+    """Run the whole workflow on the movie; one row per step with ``s`` (wall-clock), ``cpu_time``
+    and ``max_rss`` (MB) from the step's Snakemake benchmark file."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    sheet = workdir / "samples.tsv"
+    sheet.write_text(
+        "sample\tpoi\tnucleus\tframe_interval_s\n"
+        f"{SAMPLE}\t{paths['poi']}\t{paths['nucleus']}\t{FRAME_INTERVAL_S}\n"
+    )
+    snakemake(workdir, sheet, "--cores", str(cores), "--quiet")
+    rows = []
+    for step in STEPS:
+        name = f"{step}.tsv" if step == "aggregate" else f"{step}/{SAMPLE}.tsv"
+        record = pd.read_csv(workdir / "benchmarks" / name, sep="\t").iloc[-1]
+        rows.append({"step": step, **{key: pd.to_numeric(record[key], errors="coerce") for key in ("s", "cpu_time", "max_rss")}})
+    return pd.DataFrame(rows).set_index("step")
+
+
+def time_dry_run(workdir: Path, n_samples: int) -> float:
+    """Seconds for ``snakemake -n`` on ``n_samples`` samples of tiny two-frame TIFFs."""
+    movies = workdir / "tiny"
+    movies.mkdir(parents=True, exist_ok=True)
+    lines = ["sample\tpoi\tnucleus"]
+    for i in range(n_samples):
+        names = {channel: movies / f"s{i:04d}_{channel}.tif" for channel in ("poi", "nucleus")}
+        for path in names.values():
+            tifffile.imwrite(path, np.zeros((2, 8, 8), np.uint16), imagej=True, metadata={"axes": "TYX"})
+        lines.append(f"s{i:04d}\t{names['poi']}\t{names['nucleus']}")
+    sheet = workdir / "samples.tsv"
+    sheet.write_text("\n".join(lines) + "\n")
+    return snakemake(workdir, sheet, "-n")
+
+
+# --- the report ------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, str]:
+    """CPU model, logical cores, RAM, OS and library versions of this machine."""
+    import scipy
+    import skimage
+    import snakemake as snakemake_package
+
+    cpu = platform.processor() or "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        match = re.search(r"^model name\s*:\s*(.+)$", cpuinfo.read_text(), re.MULTILINE)
+        cpu = match.group(1).strip() if match else cpu
+    ram_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    versions = (
+        f"Python {platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}, "
+        f"scikit-image {skimage.__version__}, tifffile {tifffile.__version__}, "
+        f"snakemake {snakemake_package.__version__}"
+    )
+    return {
+        "CPU": cpu,
+        "logical cores": str(os.cpu_count()),
+        "RAM": f"{ram_gb:.1f} GB",
+        "OS": f"{platform.system()} {platform.release()}",
+        "software": versions,
+    }
+
+
+def report(args: argparse.Namespace, results: dict) -> str:
+    """The benchmark report as markdown."""
+    steps, frames = results["steps"], args.frames
+    ms = lambda seconds: 1000 * seconds / frames  # noqa: E731
+    classic_wall, classic_cpu = results["classic"]
+    core = steps.loc[list(CORE_STEPS)].sum()
+    lines = [
+        f"Movie: {frames} frames × {args.size} × {args.size} px × 2 channels, uint16, {args.cells} cells "
+        f"({results['movie_gb']:.2f} GB of TIFF); pipeline run with `--cores {args.cores}`.",
+        "",
+        "| step | wall (s) | wall per frame (ms) | classic ÷ step | CPU (s) | peak RSS (MB) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        f"| classic loop (read, Otsu, 2 disk dilations, expand_labels, mask means) | {classic_wall:.1f} "
+        f"| {ms(classic_wall):.1f} | 1.0 | {classic_cpu:.1f} | |",
+    ]
+    for step, row in steps.iterrows():
+        ratio = f"{classic_wall / row['s']:.1f}" if step in CORE_STEPS else ""
+        rss = f"{row['max_rss']:.0f}" if np.isfinite(row["max_rss"]) else "n/a"  # jobs too short to sample
+        lines.append(f"| {step} | {row['s']:.1f} | {ms(row['s']):.1f} | {ratio} | {row['cpu_time']:.1f} | {rss} |")
+    compute_classic, compute_pipeline = results["compute"]
+    lines += [
+        f"| **ingest + masks + measure** | {core['s']:.1f} | **{ms(core['s']):.1f}** | "
+        f"**{classic_wall / core['s']:.1f}** | {core['cpu_time']:.1f} | "
+        f"{steps.loc[list(CORE_STEPS), 'max_rss'].max():.0f} |",
+        "",
+        f"- Ingest + masks + measure: **{classic_wall / core['s']:.1f}×** less wall-clock time per frame "
+        f"than the classic loop, {classic_cpu / core['cpu_time']:.1f}× less CPU time.",
+        f"- Computation alone (frames in memory, one thread, CPU time): classic {1000 * compute_classic:.1f} ms "
+        f"per frame, pipeline (`nucleus_labels`, `ring_labels`, `measure_frame`) {1000 * compute_pipeline:.1f} "
+        f"ms per frame: {compute_classic / compute_pipeline:.1f}×.",
+        f"- Peak RSS of the largest step: {steps['max_rss'].max():.0f} MB.",
+        f"- Dry run (`snakemake -n`) of {args.samples} samples: **{results['dry_run']:.1f} s**.",
+        f"- Plain sequential writes of a new file in the scratch folder: {results['write_gbps']:.2f} GB/s "
+        f"(the steps write {results['written_gb']:.1f} GB of arrays).",
+        "",
+        "Step times are Snakemake's wall-clock `s` and `cpu_time` (process start to end: they include Python "
+        "start-up and imports); peak RSS is Snakemake's `max_rss`.",
+        "",
+        "Machine: " + "; ".join(f"{key}: {value}" for key, value in machine().items()) + ".",
+        f"Load average (1, 5, 15 min) before: {', '.join(f'{x:.2f}' for x in results['load'][0])}; "
+        f"after: {', '.join(f'{x:.2f}' for x in results['load'][1])}.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_docs(path: Path, table: str) -> None:
+    """Replace the text between the :data:`MARKERS` of ``path`` with ``table``."""
+    text = path.read_text()
+    start, end = text.index(MARKERS[0]) + len(MARKERS[0]), text.index(MARKERS[1])
+    path.write_text(text[:start] + "\n" + table + text[end:])
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--frames", type=int, default=500, help="frames of the movie (default 500)")
+    parser.add_argument("--size", type=int, default=1024, help="frame height and width in px (default 1024)")
+    parser.add_argument("--cells", type=int, default=36, help="cells in the movie (default 36)")
+    parser.add_argument("--cores", type=int, default=os.cpu_count(), help="snakemake --cores (default: all)")
+    parser.add_argument("--samples", type=int, default=1000, help="samples in the dry run (default 1000)")
+    parser.add_argument("--workdir", type=Path, help="scratch folder (default: a new temporary folder)")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    parser.add_argument("--output", type=Path, default=REPO / "bench" / "out" / "bench.md", help="report file")
+    parser.add_argument("--docs", default=str(REPO / "docs" / "performance.md"),
+                        help="markdown file whose bench section gets the report ('' for none)")
+    args = parser.parse_args(argv)
+
+    scratch = args.workdir or Path(tempfile.mkdtemp(prefix="nucleocyto-bench-"))
+    scratch.mkdir(parents=True, exist_ok=True)
+    results: dict = {"load": [os.getloadavg()]}
+    try:
+        print(f"writing a {args.frames}-frame movie to {scratch} ...", flush=True)
+        paths = write_movie(scratch / "movie", args.frames, args.size, args.cells)
+        results["movie_gb"] = sum(path.stat().st_size for path in paths.values()) / 1e9
+        results["write_gbps"] = page_cache_write_speed(scratch, min(1024, max(16, int(results["movie_gb"] * 500))))
+        print("timing the classic loop ...", flush=True)
+        results["classic"] = time_classic(paths, args.frames)
+        results["compute"] = time_compute(paths, args.frames)
+        print("running the pipeline ...", flush=True)
+        results["steps"] = run_pipeline(scratch / "pipeline", paths, args.cores)
+        arrays = ("stack.npy", "nuclei.npy", "cytosol.npy")
+        results["written_gb"] = sum((scratch / "pipeline" / "results" / SAMPLE / a).stat().st_size for a in arrays) / 1e9
+        print(f"dry run of {args.samples} samples ...", flush=True)
+        results["dry_run"] = time_dry_run(scratch / "dry_run", args.samples)
+    finally:
+        if not args.keep:
+            shutil.rmtree(scratch, ignore_errors=True)
+    results["load"].append(os.getloadavg())
+    table = report(args, results)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(table)
+    if args.docs:
+        write_docs(Path(args.docs), table)
+    print(table)
+
+
+if __name__ == "__main__":
+    main()

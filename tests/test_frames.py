@@ -1,0 +1,100 @@
+"""Frame walking: order, threads, bounded resident memory over memory maps, frame-by-frame writes."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nucleocyto.frames import FrameWriter, map_frames, release_pages
+from nucleocyto.masks import segment_stack
+from nucleocyto.measure import measure_stack
+from nucleocyto.synthetic import grid_cells, render_movie
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+def test_map_frames_yields_every_frame_in_order(threads):
+    frames = np.random.default_rng(0).random((40, 64, 64))
+    results = list(map_frames(lambda t: (t, np.sort(frames[t], axis=None)[-1]), 40, threads))
+    assert [t for t, _ in results] == list(range(40))
+    np.testing.assert_array_equal([top for _, top in results], frames.reshape(40, -1).max(axis=1))
+
+
+def test_map_frames_raises_the_error_of_a_frame():
+    def work(t):
+        if t == 5:
+            raise ValueError("frame 5 is bad")
+        return t
+
+    with pytest.raises(ValueError, match="frame 5 is bad"):
+        list(map_frames(work, 50, threads=2))
+
+
+def resident_file_kb() -> int:
+    """Resident pages of memory-mapped files in this process (kB), from /proc/self/status."""
+    match = re.search(r"^RssFile:\s+(\d+) kB", Path("/proc/self/status").read_text(), re.MULTILINE)
+    return int(match.group(1))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/status")
+def test_walking_a_memory_map_keeps_resident_memory_bounded(tmp_path):
+    path = tmp_path / "movie.npy"
+    movie = np.lib.format.open_memmap(path, mode="w+", dtype=np.uint16, shape=(64, 512, 1024))  # 64 MiB
+    for t in range(64):
+        movie[t] = t
+    release_pages(movie)
+    movie.flush()
+    del movie
+    stack = np.load(path, mmap_mode="r")
+    start = resident_file_kb()
+    peaks = list(map_frames(lambda t: (int(stack[t, ::7, ::7].sum()), resident_file_kb()), 64, release=(stack,), every=4))
+    assert [total for total, _ in peaks] == [t * len(range(0, 512, 7)) * len(range(0, 1024, 7)) for t in range(64)]
+    assert max(kb for _, kb in peaks) - start < 16 * 1024, "resident pages grew with the number of frames read"
+
+
+def test_release_keeps_written_data_and_copy_on_write_changes(tmp_path):
+    shared = np.lib.format.open_memmap(tmp_path / "a.npy", mode="w+", dtype=np.int32, shape=(8, 256, 256))
+    shared[:] = np.arange(8)[:, None, None]
+    release_pages(shared[3])
+    shared.flush()
+    del shared
+    private = np.load(tmp_path / "a.npy", mmap_mode="c")
+    private[2] = -1
+    release_pages(private)
+    assert (private[2] == -1).all(), "a copy-on-write map lost its changes"
+    np.testing.assert_array_equal(np.load(tmp_path / "a.npy")[:, 0, 0], np.arange(8))
+
+
+def test_frame_writer_writes_a_loadable_npy(tmp_path):
+    frames = np.random.default_rng(1).integers(0, 1000, (5, 3, 7, 9)).astype(np.uint16)
+    with FrameWriter(tmp_path / "x.npy", frames.shape, np.uint16) as out:
+        for frame in frames:
+            out.write(frame)
+    np.testing.assert_array_equal(np.load(tmp_path / "x.npy", mmap_mode="r"), frames)
+
+
+def test_frame_writer_refuses_wrong_frames_and_missing_frames(tmp_path):
+    with pytest.raises(ValueError, match="expected"):
+        with FrameWriter(tmp_path / "x.npy", (2, 4, 4), np.int32) as out:
+            out.write(np.zeros((4, 5), np.int32))
+    with pytest.raises(RuntimeError, match="1 of 2 frames"):
+        with FrameWriter(tmp_path / "y.npy", (2, 4, 4), np.int32) as out:
+            out.write(np.zeros((4, 4), np.int32))
+
+
+def test_threaded_steps_equal_one_thread(tmp_path):
+    poi, marker, _ = render_movie(grid_cells(6, (70, 90), seed=3), 12, (70, 90), seed=3)
+    stack = np.stack([poi, marker], axis=1)
+    outputs = {}
+    for threads in (1, 2):
+        nuclei, cytosol = tmp_path / f"n{threads}.npy", tmp_path / f"c{threads}.npy"
+        counts = segment_stack(stack, nuclei, cytosol, threads=threads)
+        labels = np.load(nuclei), np.load(cytosol)
+        outputs[threads] = counts, labels, measure_stack(stack, *labels, "s", 2.0, threads=threads)
+    assert outputs[1][0] == outputs[2][0] and max(outputs[1][0]) == 6
+    for serial, threaded in zip(outputs[1][1], outputs[2][1]):
+        np.testing.assert_array_equal(serial, threaded)
+    assert outputs[1][2].equals(outputs[2][2])

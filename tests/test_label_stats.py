@@ -1,0 +1,67 @@
+"""Per-label statistics equal the plain boolean-mask computation, on every path and pixel type."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nucleocyto.measure import label_stats
+
+
+def plain_stats(values: np.ndarray, labels: np.ndarray, ids: np.ndarray) -> dict[str, np.ndarray]:
+    """One boolean mask per label, numpy's own reductions; a label without pixels has sum 0."""
+    rows = []
+    for k in ids:
+        inside = values[labels == k].astype(np.float64)
+        if inside.size:
+            rows.append((inside.mean(), np.median(inside), inside.std(), inside.sum(), inside.size))
+        else:
+            rows.append((np.nan, np.nan, np.nan, 0.0, 0))
+    return dict(zip(("mean", "median", "std", "sum", "area_px"), map(np.array, zip(*rows))))
+
+
+def random_case(seed: int, dtype, spread: float) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    shape = tuple(rng.integers(1, 60, 2))
+    labels = rng.integers(0, rng.integers(2, 12), shape).astype(np.int32)
+    if np.dtype(dtype).kind == "f":
+        values = rng.normal(100.0, spread, shape).astype(dtype)
+    else:
+        info = np.iinfo(dtype)
+        low = max(info.min, -int(spread))
+        values = rng.integers(low, min(info.max, low + 2 * int(spread)), shape, endpoint=True).astype(dtype)
+    return values, labels
+
+
+# Small integer spreads take the histogram path, wide ones and floats the sorting path.
+CASES = [
+    (np.uint16, 300), (np.uint16, 60000), (np.uint8, 255), (np.int16, 30000), (np.int16, 5),
+    (np.int32, 2**30), (np.uint32, 2**31), (np.int64, 2**40), (np.float32, 50.0), (np.float64, 1e6),
+]
+
+
+@pytest.mark.parametrize("dtype,spread", CASES)
+@pytest.mark.parametrize("seed", range(6))
+def test_label_stats_equal_boolean_masks(dtype, spread, seed):
+    values, labels = random_case(seed, dtype, spread)
+    ids = np.arange(1, 14)  # includes labels absent from the image
+    got, expected = label_stats(values, labels, ids), plain_stats(values, labels, ids)
+    np.testing.assert_array_equal(got["area_px"], expected["area_px"])
+    np.testing.assert_array_equal(got["median"], expected["median"])
+    for key in ("mean", "std", "sum"):
+        np.testing.assert_allclose(got[key], expected[key], rtol=1e-12, atol=1e-9, err_msg=key)
+
+
+def test_even_count_median_is_mean_of_middle_values():
+    values = np.array([[1, 2, 10, 40, 7, 7]], np.uint16)
+    labels = np.array([[1, 1, 1, 1, 2, 2]], np.int32)
+    stats = label_stats(values, labels, np.array([1, 2]))
+    np.testing.assert_array_equal(stats["median"], [6.0, 7.0])
+
+
+def test_labels_without_pixels_are_nan():
+    values = np.arange(12, dtype=np.uint16).reshape(3, 4)
+    labels = np.zeros((3, 4), np.int32)
+    stats = label_stats(values, labels, np.array([1, 5]))
+    assert np.isnan(stats["mean"]).all() and np.isnan(stats["median"]).all()
+    np.testing.assert_array_equal(stats["area_px"], [0, 0])
