@@ -49,7 +49,7 @@ validated(SAMPLES, "../schemas/samples.schema.yaml", f"sample sheet {config['sam
 
 
 wildcard_constraints:
-    sample="|".join(re.escape(s) for s in SAMPLES.index),
+    sample=r"[A-Za-z0-9][A-Za-z0-9_.-]*",  # the sheet forbids ".." (nucleocyto.samples.SAMPLE_ID)
 
 
 # Plain dicts, built once: input functions run for every job, and a pandas row lookup per call
