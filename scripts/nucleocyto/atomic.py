@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from pathlib import Path
 from typing import Iterator
 
@@ -13,21 +12,17 @@ from typing import Iterator
 def atomic_path(final: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``final``; rename it to ``final`` only on success.
 
-    The temporary name keeps the final suffix (``.npy``, ``.parquet``, ``.png``) so that
-    writers which choose a format by suffix behave the same. On any exception the temporary
-    file is removed and ``final`` is left untouched, so an interrupted or failed step never
-    leaves a file that looks finished.
+    The temporary name is fixed, ``.<name>.tmp<suffix>`` (e.g. ``.stack.npy.tmp.npy``): it keeps
+    the final suffix so that writers which choose a format by suffix behave the same, and a
+    leftover from a killed run (SIGKILL runs no cleanup) is simply replaced when the step runs
+    again. Snakemake runs one job per output at a time, so the fixed name is never shared. On
+    any exception the temporary file is removed and ``final`` is left untouched, so an
+    interrupted or failed step never leaves a file that looks finished.
     """
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{final.stem}.", suffix=f".tmp{final.suffix}", dir=final.parent
-    )
-    os.close(fd)
-    tmp = Path(tmp_name)
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o666 & ~umask)  # mkstemp creates 0600; give the usual permissions
+    tmp = final.with_name(f".{final.name}.tmp{final.suffix}")
+    tmp.unlink(missing_ok=True)
     try:
         yield tmp
         os.replace(tmp, final)

@@ -12,9 +12,10 @@ import json
 import logging
 import math
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
@@ -70,10 +71,12 @@ def describe_channel(source: ChannelSource, sample: str, channel: str) -> Channe
     Raises
     ------
     InputError
-        If the file has extra axes (e.g. Z and T), the channel index is out of range, or a
-        channel file is given without a channel index.
+        ``"sample '<sample>', <channel> channel, <path>: <problem>."`` if the file cannot be
+        read (see :func:`nucleocyto.tiff.read_info`), has extra axes (e.g. Z and T), the channel
+        index is out of range, or a multi-channel file is given without a channel index.
     """
-    info = read_info(source.path)
+    with _about(sample, channel):
+        info = read_info(source.path)
     lead = info.axes[:-2]
     where = f"sample {sample!r}, {channel} channel, {source.path}"
     time_axes = [a for a in lead if a in TIME_AXES]
@@ -146,9 +149,10 @@ def ingest(
 
         def read_frame(t: int) -> np.ndarray:
             frame = np.empty(shape[1:], dtype)
-            for c, (layout, reader) in enumerate(zip(layouts, readers)):
-                frame[c] = reader.read(layout.plane_index(t))
-                _check_finite(frame[c], sample, layout.source.path, t)
+            for c, (name, layout, reader) in enumerate(zip(CHANNELS, layouts, readers)):
+                with _about(sample, name):
+                    frame[c] = reader.read(layout.plane_index(t))
+                    _check_finite(frame[c], layout.source.path, t)
             return frame
 
         tmp = files.enter_context(atomic_path(stack_path))
@@ -213,9 +217,18 @@ def _common_geometry(sample: str, layouts: list[ChannelLayout]) -> tuple[int, tu
     return first.n_frames, first.info.plane_shape
 
 
-def _check_finite(plane: np.ndarray, sample: str, path: Path, frame: int) -> None:
+@contextmanager
+def _about(sample: str, channel: str) -> Iterator[None]:
+    """Prefix the message of an InputError raised inside with the sample and channel."""
+    try:
+        yield
+    except InputError as error:
+        raise InputError(f"sample {sample!r}, {channel} channel, {error}") from None
+
+
+def _check_finite(plane: np.ndarray, path: Path, frame: int) -> None:
     if plane.dtype.kind == "f" and not np.isfinite(plane).all():
-        raise InputError(f"sample {sample!r}, {path}: frame {frame} contains NaN or infinite values.")
+        raise InputError(f"{path}: frame {frame} contains NaN or infinite values.")
 
 
 def _calibration(

@@ -34,7 +34,9 @@ def load_sample_sheet(path: str | Path) -> pd.DataFrame:
     Raises
     ------
     InputError
-        One sentence naming the sheet, the row and the problem.
+        One sentence naming the sheet, the sample and the problem: a missing column, an unsafe
+        or duplicate id, a bad number, or a TIFF path that is not an existing file (paths are
+        relative to the working directory).
     """
     path = Path(path)
     if not path.is_file():
@@ -73,7 +75,9 @@ def channel_sources(row: pd.Series) -> dict[str, ChannelSource]:
 
 def _check_row(row: dict, path: Path) -> None:
     sample = row["sample"]
-    if not isinstance(sample, str) or not SAMPLE_ID.match(sample):
+    if not _has(row, "sample"):
+        raise InputError(f"sample sheet {path}: a row has no sample id.")
+    if not SAMPLE_ID.match(sample):
         raise InputError(
             f"sample sheet {path}: sample id {sample!r} is not allowed; use letters, digits, "
             "'_', '-' and '.' only (no spaces, path separators or '..')."
@@ -87,6 +91,9 @@ def _check_row(row: dict, path: Path) -> None:
         )
     if combined and row["poi_channel"] == row["nucleus_channel"]:
         raise InputError(f"sample sheet {path}, sample {sample!r}: poi_channel and nucleus_channel are the same.")
+    for column in _SEPARATE if separate else ("image",):
+        if not Path(row[column]).is_file():
+            raise InputError(f"sample sheet {path}, sample {sample!r}: {column} file {row[column]} not found.")
 
 
 def _numeric(sheet: pd.DataFrame, column: str, path: Path, integer: bool) -> pd.Series:

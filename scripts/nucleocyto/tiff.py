@@ -6,11 +6,14 @@ memory can be walked frame by frame.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import math
 import re
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import tifffile
@@ -19,6 +22,9 @@ from .errors import InputError
 
 #: Axis letters tifffile may use for the time-like axis of a plain stack.
 TIME_AXES = ("T", "I", "Z", "Q")
+
+#: First four bytes of a classic or BigTIFF file, little- or big-endian.
+TIFF_MAGIC = (b"II*\0", b"MM\0*", b"II+\0", b"MM\0+")
 
 _LENGTH_TO_UM = {
     "nm": 1e-3, "nanometer": 1e-3, "um": 1.0, "µm": 1.0, "\\u00B5m": 1.0, "micron": 1.0,
@@ -66,38 +72,48 @@ class TiffInfo:
 def read_info(path: str | Path) -> TiffInfo:
     """Open ``path`` and describe its first image series without reading pixel data.
 
+    The whole chain of pages is walked once, so a truncated or damaged file fails here, before
+    any output is written.
+
     Raises
     ------
     InputError
-        If the file is missing, empty, not a readable TIFF, RGB, or its planes are not YX.
+        ``"<path>: <problem>."`` if the file is missing, empty, not a TIFF, truncated or damaged,
+        RGB, of an unsupported pixel type, or its planes are not YX.
     """
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: file not found.")
-    if path.stat().st_size == 0:
-        raise InputError(f"{path}: file is empty.")
+    size = path.stat().st_size
+    if size == 0:
+        raise InputError(f"{path}: the file is empty.")
+    with open(path, "rb") as handle:
+        if handle.read(4) not in TIFF_MAGIC:
+            raise InputError(f"{path}: not a TIFF file (it does not start with a TIFF header).")
     try:
-        with tifffile.TiffFile(path) as tif:
+        with _tifffile_messages() as (errors, warnings), tifffile.TiffFile(path) as tif:
             series = tif.series[0]
             axes, shape = series.axes, tuple(series.shape)
             dtype = np.dtype(series.dtype).newbyteorder("=")
             interval, pixel = _calibration(tif)
-            n_pages = len(series.pages)
-    except InputError:
-        raise
+            pages = [page for page in series.pages if page is not None]
+            data_end = _data_end(series.dataoffset, series.nbytes, pages)
+            len(tif.pages)  # walk the whole chain of pages: tifffile logs a broken chain as an error
     except Exception as exc:  # tifffile raises many types for damaged files
-        raise InputError(f"{path}: not a readable TIFF file ({exc}).") from None
-    if "S" in axes or axes.endswith("YXS"):
-        raise InputError(f"{path}: RGB/multi-sample pixels are not supported; save one channel per plane.")
+        detail = (errors + warnings + [_detail(exc)])[0]
+        raise InputError(f"{path}: the TIFF is damaged and cannot be read ({detail}).") from None
+    if errors:
+        raise InputError(f"{path}: the TIFF is truncated or damaged ({errors[0]}).")
+    if "S" in axes:
+        raise InputError(f"{path}: RGB (multi-sample) pixels are not supported; save one channel per plane.")
     if not axes.endswith("YX"):
         raise InputError(f"{path}: expected planes with Y and X axes, found axes {axes!r}.")
+    if len(pages) != math.prod(shape[:-2]):
+        raise InputError(f"{path}: the TIFF is truncated ({len(pages)} of {math.prod(shape[:-2])} planes present).")
+    if data_end > size:
+        raise InputError(f"{path}: the TIFF is truncated (pixel data ends at byte {data_end}, the file has {size}).")
     if dtype.kind not in "uif":
         raise InputError(f"{path}: pixel type {dtype} is not supported (use integer or float).")
-    if n_pages != math.prod(shape[:-2]):
-        raise InputError(
-            f"{path}: the file holds {n_pages} pages for axes {axes!r} of shape {shape}; "
-            "the TIFF looks truncated."
-        )
     return TiffInfo(path, axes, shape, dtype, interval, pixel)
 
 
@@ -119,10 +135,47 @@ class PlaneReader:
         try:
             plane = self._tif.asarray(key=index, series=0)
         except Exception as exc:
-            raise InputError(
-                f"{self.path}: cannot read plane {index} ({exc}); the TIFF looks damaged."
-            ) from None
+            raise InputError(f"{self.path}: plane {index} cannot be read ({_detail(exc)}); the TIFF is damaged.") from None
         return plane.astype(plane.dtype.newbyteorder("="), copy=False)
+
+
+@contextlib.contextmanager
+def _tifffile_messages() -> Iterator[tuple[list[str], list[str]]]:
+    """Collect what tifffile logs while it walks a file: (errors, warnings).
+
+    A broken chain of pages (e.g. a page offset beyond the end of a truncated file) is only
+    logged by tifffile, as an error; errors are kept off the console because the caller turns
+    them into its own message.
+    """
+    errors: list[str] = []
+    warnings: list[str] = []
+
+    def keep(record: logging.LogRecord) -> bool:
+        (errors if record.levelno >= logging.ERROR else warnings).append(_detail(record.getMessage()))
+        return record.levelno < logging.ERROR
+
+    logger = logging.getLogger("tifffile")
+    logger.addFilter(keep)
+    try:
+        yield errors, warnings
+    finally:
+        logger.removeFilter(keep)
+
+
+def _data_end(dataoffset: int | None, nbytes: int, pages: list) -> int:
+    """File offset just past the last pixel byte of a series (its pages' strips or tiles)."""
+    if dataoffset is not None:  # contiguous, uncompressed
+        return dataoffset + nbytes
+    return max(
+        (offset + count for page in pages for offset, count in zip(page.dataoffsets, page.databytecounts)),
+        default=0,
+    )
+
+
+def _detail(problem: Exception | str) -> str:
+    """A library's message as a short clause: first line, without reprs like ``<TiffFile 'x'>``."""
+    lines = re.sub(r"<[^>]*>\s*", "", str(problem)).strip().splitlines()
+    return lines[0].rstrip(".")[:160] if lines else type(problem).__name__
 
 
 def _calibration(tif: tifffile.TiffFile) -> tuple[float | None, float | None]:

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from jsonschema import ValidationError
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
@@ -16,15 +17,35 @@ from nucleocyto.measure import BackgroundParams  # noqa: E402
 from nucleocyto.samples import channel_sources, load_sample_sheet  # noqa: E402
 from nucleocyto.tracking import TrackParams  # noqa: E402
 
-validate(config, "../schemas/config.schema.yaml")
+CONFIG_SOURCE = "config file " + ", ".join(map(str, workflow.configfiles)) if workflow.configfiles else "config"
+
+
+def validated(data, schema, where):
+    """Snakemake's schema validation; a violation becomes one sentence naming `where`, the
+    offending field and the rule it breaks."""
+    try:
+        validate(data, schema)
+    except WorkflowError as error:
+        cause = error.__context__  # snakemake raises while handling jsonschema's error
+        if not isinstance(cause, ValidationError):
+            raise
+        field = ".".join(map(str, cause.absolute_path))
+        alternatives = cause.context if cause.validator in ("anyOf", "oneOf") else []  # say what each one wanted
+        message = " and ".join(sub.message for sub in alternatives) or cause.message
+        raise WorkflowError(f"{where}: {field + ': ' if field else ''}{message}.") from None
+
+
+validated(config, "../schemas/config.schema.yaml", CONFIG_SOURCE)
 try:
     MaskParams(**config["masks"])
     TrackParams(**config["tracking"])
     BackgroundParams(**config["background"])
     SAMPLES = load_sample_sheet(config["samples"])
-except (InputError, ValueError) as error:
+except InputError as error:
     raise WorkflowError(str(error)) from None
-validate(SAMPLES, "../schemas/samples.schema.yaml")
+except ValueError as error:
+    raise WorkflowError(f"{CONFIG_SOURCE}: {error}") from None
+validated(SAMPLES, "../schemas/samples.schema.yaml", f"sample sheet {config['samples']}")
 
 
 wildcard_constraints:
