@@ -37,4 +37,4 @@ demo-data: $(STAMP)
 	$(BIN)/python scripts/make_demo_data.py data
 
 clean:
-	rm -rf results logs benchmarks .snakemake
+	rm -rf results/* logs benchmarks .snakemake  # keeps results/.gitkeep

@@ -5,7 +5,7 @@ import pandas as pd
 from nucleocyto import figures_sample as draw
 from nucleocyto.errors import InputError
 from nucleocyto.figures import montage_frames, select_cells, split_cells
-from nucleocyto.report_tables import cell_table, write_html
+from nucleocyto.report_tables import cell_summary, write_html
 from nucleocyto.step import open_sample_arrays, read_metadata, run_step
 from nucleocyto.style import save
 
@@ -39,7 +39,7 @@ def main(snakemake):
     write("cells", draw.cell_panels(cells, ids, n_frames, interval, f"{sample}: POI per cell, {shown_ids}"))
     translocation = pd.read_parquet(snakemake.input.translocation)
     note = "N/C: nuclear / cytosolic POI mean per frame; temporal r: Pearson r over time between the two means."
-    write_html(cell_table(cells, pooled, translocation, pixel), output.table, f"{sample}: cells", note)
+    write_html(cell_summary(cells, pooled, translocation, pixel), output.table, f"{sample}: cells", note)
 
 
 run_step(main, snakemake)  # noqa: F821 (defined by Snakemake)

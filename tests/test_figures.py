@@ -18,9 +18,9 @@ from nucleocyto.errors import InputError
 from nucleocyto.figures import montage_frames, select_cells, split_cells, spread
 from nucleocyto.figures_summary import NO_CONDITION, condition_groups, summary
 from nucleocyto.masks import nucleus_labels, ring_labels
-from nucleocyto.measure import cell_table as measure_cell_table
+from nucleocyto.measure import cell_table
 from nucleocyto.measure import measure_stack
-from nucleocyto.report_tables import cell_table, sample_table, write_html
+from nucleocyto.report_tables import cell_summary, sample_table, write_html
 from nucleocyto.style import PAGE_WIDTH_IN, save, time_axis
 from nucleocyto.synthetic import grid_cells, render_movie
 
@@ -34,7 +34,7 @@ def analyse(poi: np.ndarray, marker: np.ndarray, sample: str) -> dict:
     nuclei = np.stack([nucleus_labels(frame) for frame in marker])
     cytosol = np.stack([ring_labels(frame) for frame in nuclei])
     intensities = measure_stack(stack, nuclei, cytosol, sample, INTERVAL_S)
-    cells, pooled = split_cells(measure_cell_table(intensities))
+    cells, pooled = split_cells(cell_table(intensities))
     return {
         "stack": stack, "nuclei": nuclei, "cytosol": cytosol, "intensities": intensities,
         "correlation": correlate_stack(stack, nuclei, cytosol, sample, INTERVAL_S),
@@ -226,7 +226,7 @@ def read_rows(path) -> list[list[str]]:
 
 def test_cell_table(tmp_path, movie):
     cells, translocation = movie["cells"], movie["translocation"]
-    table = cell_table(cells, movie["pooled"], translocation, PIXEL_UM)
+    table = cell_summary(cells, movie["pooled"], translocation, PIXEL_UM)
     assert table["cell"].tolist() == ["all, pooled"] + [str(c) for c in sorted(cells["cell_id"].unique())]
     first = cells[cells["cell_id"] == 1]
     row = table[table["cell"] == "1"].iloc[0]
@@ -273,7 +273,7 @@ def test_frames_without_nuclei_still_give_every_figure_and_table(tmp_path, blank
         assert imread(tmp_path / f"{name}.png").shape[0] > 40
     save(draw.overlay_montage(movie["stack"], movie["nuclei"], movie["cytosol"], [0, 5], INTERVAL_S, PIXEL_UM, 2, "t"),
          tmp_path / "overlay.png", tmp_path / "overlay.svg", dpi=50)
-    table = cell_table(movie["cells"], movie["pooled"], movie["translocation"], PIXEL_UM)
+    table = cell_summary(movie["cells"], movie["pooled"], movie["translocation"], PIXEL_UM)
     assert len(table) == 1 + movie["cells"]["cell_id"].nunique()
     areas = [(movie["nuclei"][t] > 0).sum() for t in range(6)[blank.stop or 6:]]  # frames with nuclei only
     assert table.iloc[0]["frames"] == len(areas)

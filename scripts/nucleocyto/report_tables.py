@@ -15,7 +15,7 @@ import pandas as pd
 from .atomic import atomic_path
 
 
-def cell_table(cells: pd.DataFrame, pooled: pd.DataFrame, translocation: pd.DataFrame,
+def cell_summary(cells: pd.DataFrame, pooled: pd.DataFrame, translocation: pd.DataFrame,
                pixel_size_um: float | None) -> pd.DataFrame:
     """One row per cell id (and a first row for all cells pooled) of one movie.
 
