@@ -18,6 +18,7 @@ import pandas as pd
 from .coloc import MEASURES, colocalisation_by_label, costes_pvalue_by_label
 from .frames import map_frames
 from .measure import pooled_means
+from .tables import movie_table
 from .temporal import best_lag, detrend, pearson, spearman
 
 #: Scopes of the per-frame correlation table.
@@ -123,8 +124,6 @@ def correlate_stack(
     DataFrame
         Columns :data:`COLUMNS`.
     """
-    interval = frame_interval_s if frame_interval_s is not None else math.nan
-    parts = []
     frames = map_frames(
         lambda t: frame_correlations(
             np.asarray(stack[t]), np.asarray(nuclei[t]), np.asarray(cytosol[t]),
@@ -133,12 +132,7 @@ def correlate_stack(
         stack.shape[0],
         release=(stack, nuclei, cytosol),
     )
-    for t, part in enumerate(frames):
-        part.insert(0, "frame", t)
-        parts.append(part)
-    table = pd.concat(parts, ignore_index=True)
-    table.insert(0, "sample", sample)
-    table.insert(2, "time_s", table["frame"] * interval)
+    table = movie_table(frames, sample, frame_interval_s)
     return table[list(COLUMNS)]
 
 

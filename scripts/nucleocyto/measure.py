@@ -9,7 +9,6 @@ per-cell table of POI means and N/C ratios is derived from the intensities table
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -19,6 +18,7 @@ from scipy import ndimage
 
 from . import CHANNELS
 from .frames import map_frames
+from .tables import movie_table
 
 log = logging.getLogger(__name__)
 
@@ -258,22 +258,20 @@ def measure_stack(
     DataFrame
         Columns :data:`COLUMNS`, sorted by frame, cell, region, channel.
     """
-    interval = frame_interval_s if frame_interval_s is not None else math.nan
-
     def measure(t: int) -> pd.DataFrame:
         return measure_frame(np.asarray(stack[t]), np.asarray(nuclei[t]), np.asarray(cytosol[t]), background)
 
-    frames = []
-    for t, table in enumerate(map_frames(measure, stack.shape[0], threads, release=(stack, nuclei, cytosol))):
-        table.insert(0, "frame", t)
-        frames.append(table)
-        if table["mask_empty"].iat[0]:
-            log.warning("sample %s, frame %d: no nucleus found; statistics are NaN", sample, t)
-        if table["background"].isna().any():
-            log.warning("sample %s, frame %d: no background pixel outside the cells; statistics are NaN", sample, t)
-    table = pd.concat(frames, ignore_index=True)
-    table.insert(0, "sample", sample)
-    table.insert(2, "time_s", table["frame"] * interval)
+    def logged(frames):
+        """The frame tables, warning (in frame order) about frames without nuclei or background."""
+        for t, table in enumerate(frames):
+            if table["mask_empty"].iat[0]:
+                log.warning("sample %s, frame %d: no nucleus found; statistics are NaN", sample, t)
+            if table["background"].isna().any():
+                log.warning("sample %s, frame %d: no background pixel outside the cells; statistics are NaN", sample, t)
+            yield table
+
+    frames = map_frames(measure, stack.shape[0], threads, release=(stack, nuclei, cytosol))
+    table = movie_table(logged(frames), sample, frame_interval_s)
     table = table.sort_values(["frame", "cell_id", "region", "channel"], kind="stable")
     return table.reset_index(drop=True)[list(COLUMNS)]
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -33,3 +35,19 @@ def read_provenance(path: str | Path) -> dict:
     """The provenance dictionary stored by :func:`write_parquet`."""
     metadata = pq.read_schema(path).metadata or {}
     return json.loads(metadata[PROVENANCE_KEY])
+
+
+def movie_table(frame_tables: Iterable[pd.DataFrame], sample: str, frame_interval_s: float | None) -> pd.DataFrame:
+    """Concatenate per-frame tables (in frame order) into one movie table.
+
+    Adds ``sample`` first, ``frame`` (0-based position in ``frame_tables``) and ``time_s`` =
+    ``frame × frame_interval_s`` (s; NaN when the interval is unknown) as its second and third
+    columns.
+    """
+    parts = [table.assign(frame=t) for t, table in enumerate(frame_tables)]
+    table = pd.concat(parts, ignore_index=True)
+    interval = frame_interval_s if frame_interval_s is not None else math.nan
+    table.insert(0, "sample", sample)
+    table.insert(1, "frame", table.pop("frame"))
+    table.insert(2, "time_s", table["frame"] * interval)
+    return table
