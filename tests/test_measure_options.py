@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from nucleocyto.masks import nucleus_labels, ring_labels
-from nucleocyto.measure import BackgroundParams, cell_table, measure_frame, measure_stack, pooled_means
+from nucleocyto.measure import COLUMNS, BackgroundParams, cell_table, measure_frame, measure_stack, pooled_means
 from nucleocyto.synthetic import Optics, grid_cells, render_movie
 
 SHAPE = (90, 120)
@@ -29,18 +29,37 @@ def movie():
 
 def test_default_subtracts_nothing(movie):
     stack, nuclei, cytosol, _ = movie
-    table = measure_frame(stack[0], nuclei[0], cytosol[0])
+    table = pd.DataFrame(measure_frame(stack[0], nuclei[0], cytosol[0]))
     assert (table["background"] == 0).all()
     row = table.query("cell_id == 2 and region == 'cytosol' and channel == 'poi'").iloc[0]
     values = stack[0, 0][cytosol[0] == 2]
     assert row["mean"] == values.mean() and row["sum"] == values.sum() and row["median"] == np.median(values)
 
 
+def test_table_order_and_types_whatever_the_label_type(movie):
+    """Rows sorted by frame, cell, region and channel, with the documented types, for uint16 and
+    int32 label stacks alike; a frame without nuclei keeps its place."""
+    stack, nuclei, cytosol, _ = movie
+    nuclei, cytosol = nuclei.copy(), cytosol.copy()
+    nuclei[3], cytosol[3] = 0, 0
+    tables = [measure_stack(stack, nuclei.astype(t), cytosol.astype(t), "s", 30.0) for t in (np.uint16, np.int32)]
+    table = tables[0]
+    pd.testing.assert_frame_equal(table, tables[1])
+    ordered = table.sort_values(["frame", "cell_id", "region", "channel"], kind="stable", ignore_index=True)
+    pd.testing.assert_frame_equal(table, ordered)
+    types = {"sample": "str", "frame": "int64", "cell_id": "int64", "region": "str", "channel": "str",
+             "area_px": "int64", "mask_empty": "bool"}
+    assert table.dtypes.astype(str).to_dict() == {name: types.get(name, "float64") for name in COLUMNS}
+    blank = table[table["frame"] == 3]
+    assert len(blank) == 4 and (blank["cell_id"] == 0).all() and blank["mask_empty"].all()
+    assert table.loc[table["frame"] != 3, "cell_id"].min() > 0 and len(table) == 11 * 4 * 4 + 4
+
+
 def test_fixed_background(movie):
     stack, nuclei, cytosol, _ = movie
-    raw = measure_frame(stack[0], nuclei[0], cytosol[0])
+    raw = pd.DataFrame(measure_frame(stack[0], nuclei[0], cytosol[0]))
     fixed = BackgroundParams(method="fixed", fixed={"poi": 90.0, "nucleus": 40.0})
-    table = measure_frame(stack[0], nuclei[0], cytosol[0], fixed)
+    table = pd.DataFrame(measure_frame(stack[0], nuclei[0], cytosol[0], fixed))
     level = table["channel"].map({"poi": 90.0, "nucleus": 40.0})
     np.testing.assert_array_equal(table["background"], level)
     np.testing.assert_allclose(table["mean"], raw["mean"] - level, rtol=1e-12)
@@ -53,7 +72,7 @@ def test_median_outside_finds_the_camera_background(movie):
     stack, nuclei, cytosol, _ = movie
     params = BackgroundParams(method="median_outside", dilate_px=8)
     for t in (0, 11):
-        table = measure_frame(stack[t], nuclei[t], cytosol[t], params)
+        table = pd.DataFrame(measure_frame(stack[t], nuclei[t], cytosol[t], params))
         levels = table.groupby("channel")["background"].agg(["min", "max"])
         assert (levels["min"] == levels["max"]).all(), "one value per frame and channel"
         np.testing.assert_allclose(levels["min"], OPTICS.background, atol=1.0)

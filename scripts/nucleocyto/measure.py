@@ -1,20 +1,23 @@
 """Per-cell intensity statistics, all cells, regions and channels of a frame in one pass.
 
-Statistics come from ``np.bincount`` over the label image rather than one boolean mask per
-cell; the mean of a cell equals ``values[labels == k].mean()`` to floating-point precision.
-An optional background (per frame and channel) is subtracted from mean, median and sum; the
-per-cell table of POI means and N/C ratios is derived from the intensities table.
+Statistics come from ``np.bincount`` over the labelled pixels of each region (found once per
+region and frame) rather than one boolean mask per cell; the mean of a cell equals
+``values[labels == k].mean()`` to floating-point precision. Frames give plain NumPy columns;
+the movie's table is built once at the end. An optional background (per frame and channel) is
+subtracted from mean, median and sum; the per-cell table of POI means and N/C ratios is derived
+from the intensities table.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from scipy import ndimage
 
 from . import CHANNELS
 from .frames import map_frames
@@ -23,6 +26,9 @@ from .tables import movie_table
 log = logging.getLogger(__name__)
 
 REGIONS = ("nucleus", "cytosol")
+
+#: (region, channel) of the rows of each cell, in table order (sorted, as the table is).
+ROW_ORDER = tuple(itertools.product(sorted(REGIONS), sorted(CHANNELS)))
 
 #: Columns of the intensities table, in order (documented in docs/outputs.md).
 COLUMNS = (
@@ -92,6 +98,8 @@ def frame_background(
         return np.zeros(len(CHANNELS))
     if params.method == "fixed":
         return np.array([float(params.fixed[channel]) for channel in CHANNELS])
+    from scipy import ndimage  # only this method needs it: the measure step does not pay for the import
+
     cells = (nuclei > 0) | (cytosol > 0)
     outside = ndimage.distance_transform_edt(~cells) > params.dilate_px if cells.any() else ~cells
     if not outside.any():
@@ -99,15 +107,32 @@ def frame_background(
     return np.array([float(np.median(frame[c][outside])) for c in range(len(CHANNELS))])
 
 
-def label_stats(values: np.ndarray, labels: np.ndarray, ids: np.ndarray) -> dict[str, np.ndarray]:
+class LabelledPixels(NamedTuple):
+    """The labelled pixels of a label image: where they are and their labels."""
+
+    #: (m,) intp positions in the flattened image, increasing.
+    index: np.ndarray
+    #: (m,) intp labels, all > 0.
+    labels: np.ndarray
+
+
+def labelled_pixels(labels: np.ndarray) -> LabelledPixels:
+    """The nonzero pixels of ``labels``, a (Y, X) label image of any integer type (0 =
+    background); one pass over the image, shared by every channel measured in it."""
+    flat = labels.ravel()
+    index = np.flatnonzero(flat != 0)  # a boolean pass then nonzero: several times faster than nonzero on ints
+    return LabelledPixels(index, flat[index].astype(np.intp))
+
+
+def label_stats(values: np.ndarray, pixels: LabelledPixels, ids: np.ndarray) -> dict[str, np.ndarray]:
     """Mean, median, population std, sum and pixel count of ``values`` per label.
 
     Parameters
     ----------
     values : (Y, X) ndarray of int or float
         One channel of one frame.
-    labels : (Y, X) ndarray of int
-        Label image, 0 = background.
+    pixels : LabelledPixels
+        The labelled pixels of the label image (:func:`labelled_pixels`).
     ids : (n,) ndarray of int
         Labels to report, each > 0.
 
@@ -119,20 +144,17 @@ def label_stats(values: np.ndarray, labels: np.ndarray, ids: np.ndarray) -> dict
 
     Notes
     -----
-    One pass over the frame picks the labelled pixels; everything else works on those. Integer
-    values spanning few levels (the usual camera counts) are counted in one (label, value)
-    histogram, which gives exact sums and medians; other values are sorted once by
-    (label, value).
+    Works on the labelled pixels only. Integer values spanning few levels (the usual camera
+    counts) are counted in one (label, value) histogram, which gives exact sums and medians;
+    other values are sorted once by (label, value).
     """
-    inside = np.flatnonzero(labels.ravel() != 0)
-    flat_labels = labels.ravel()[inside].astype(np.intp)
-    flat_values = values.ravel()[inside]
-    size = int(max(flat_labels.max(initial=0), ids.max(initial=0))) + 1
+    flat_values = values.ravel()[pixels.index]
+    size = int(max(pixels.labels.max(initial=0), ids.max(initial=0))) + 1
     levels = _levels(flat_values, size)
     stats = (
-        _histogram_stats(flat_labels, flat_values, size, levels)
+        _histogram_stats(pixels.labels, flat_values, size, levels)
         if levels is not None
-        else _sorted_stats(flat_labels, flat_values, size)
+        else _sorted_stats(pixels.labels, flat_values, size)
     )
     return {key: column[ids] for key, column in stats.items()}
 
@@ -186,48 +208,56 @@ def _sorted_stats(labels: np.ndarray, values: np.ndarray, size: int) -> dict[str
 
 def measure_frame(
     frame: np.ndarray, nuclei: np.ndarray, cytosol: np.ndarray, background: BackgroundParams = BackgroundParams()
-) -> pd.DataFrame:
-    """Statistics of every cell × region × channel of one frame.
+) -> dict[str, np.ndarray]:
+    """Statistics of every cell × region × channel of one frame, as table columns.
 
     Parameters
     ----------
     frame : (C, Y, X) ndarray
         Channels in :data:`nucleocyto.CHANNELS` order.
     nuclei, cytosol : (Y, X) ndarray of int
-        Label images; ring k belongs to nucleus k.
+        Label images (any integer type); ring k belongs to nucleus k.
     background : BackgroundParams
         Background subtracted from mean, median and sum (``sum - background × area_px``).
 
     Returns
     -------
-    DataFrame
-        Columns ``cell_id, region, channel, mean, median, std, sum, area_px, background,
-        mask_empty``. A frame without any nucleus gives one row per region × channel with
+    dict of 1-D ndarray
+        The columns :data:`COLUMNS` from ``cell_id`` on, one row per cell × region × channel
+        sorted by cell, then (region, channel) in :data:`ROW_ORDER`: ``cell_id`` and
+        ``area_px`` int64, ``region`` and ``channel`` str (object arrays), ``mask_empty`` bool,
+        the others float64. A frame without any nucleus gives one row per region × channel with
         ``cell_id`` 0, NaN statistics, ``area_px`` 0 and ``mask_empty`` True.
     """
     levels = frame_background(frame, nuclei, cytosol, background)
-    ids = np.flatnonzero(np.bincount(nuclei.ravel()))
-    ids = ids[ids > 0]
+    pixels = {"nucleus": labelled_pixels(nuclei), "cytosol": labelled_pixels(cytosol)}
+    ids = np.flatnonzero(np.bincount(pixels["nucleus"].labels))
     empty = len(ids) == 0
     if empty:
         ids = np.array([0])
     parts = []
-    for region, labels in zip(REGIONS, (nuclei, cytosol)):
-        for c, channel in enumerate(CHANNELS):
-            if empty:
-                stats = {k: np.array([np.nan]) for k in ("mean", "median", "std", "sum")}
-                stats["area_px"] = np.array([0.0])
-            else:
-                stats = label_stats(frame[c], labels, ids)
-            for key in ("mean", "median"):
-                stats[key] = stats[key] - levels[c]
-            stats["sum"] = stats["sum"] - levels[c] * stats["area_px"]
-            columns = {"cell_id": ids, "region": region, "channel": channel, **stats, "background": levels[c]}
-            parts.append(pd.DataFrame(columns))
-    table = pd.concat(parts, ignore_index=True)
-    table["area_px"] = table["area_px"].astype(np.int64)
-    table["mask_empty"] = empty
-    return table
+    for region, channel in ROW_ORDER:
+        c = CHANNELS.index(channel)
+        if empty:
+            stats = {k: np.array([np.nan]) for k in ("mean", "median", "std", "sum")}
+            stats["area_px"] = np.array([0.0])
+        else:
+            stats = label_stats(frame[c], pixels[region], ids)
+        for key in ("mean", "median"):
+            stats[key] = stats[key] - levels[c]
+        stats["sum"] = stats["sum"] - levels[c] * stats["area_px"]
+        parts.append(stats)
+    n_rows = len(ids) * len(ROW_ORDER)
+    columns = {key: np.stack([stats[key] for stats in parts], axis=1).ravel() for key in parts[0]}
+    columns.update(
+        cell_id=np.repeat(ids.astype(np.int64), len(ROW_ORDER)),
+        region=np.tile(np.array([region for region, _ in ROW_ORDER], object), len(ids)),
+        channel=np.tile(np.array([channel for _, channel in ROW_ORDER], object), len(ids)),
+        area_px=columns["area_px"].astype(np.int64),
+        mask_empty=np.full(n_rows, empty),
+        background=np.tile([levels[CHANNELS.index(channel)] for _, channel in ROW_ORDER], len(ids)),
+    )
+    return {name: columns[name] for name in COLUMNS[3:]}
 
 
 def measure_stack(
@@ -245,7 +275,7 @@ def measure_stack(
     ----------
     stack : (T, C, Y, X) ndarray
     nuclei, cytosol : (T, Y, X) ndarray of int
-        Usually read-only memory maps.
+        Usually read-only memory maps (uint16 or int32).
     sample : str
     frame_interval_s : float or None
         Seconds between frames; ``time_s`` is NaN when None.
@@ -258,22 +288,20 @@ def measure_stack(
     DataFrame
         Columns :data:`COLUMNS`, sorted by frame, cell, region, channel.
     """
-    def measure(t: int) -> pd.DataFrame:
+    def measure(t: int) -> dict[str, np.ndarray]:
         return measure_frame(np.asarray(stack[t]), np.asarray(nuclei[t]), np.asarray(cytosol[t]), background)
 
     def logged(frames):
         """The frame tables, warning (in frame order) about frames without nuclei or background."""
-        for t, table in enumerate(frames):
-            if table["mask_empty"].iat[0]:
+        for t, columns in enumerate(frames):
+            if columns["mask_empty"][0]:
                 log.warning("sample %s, frame %d: no nucleus found; statistics are NaN", sample, t)
-            if table["background"].isna().any():
+            if np.isnan(columns["background"]).any():
                 log.warning("sample %s, frame %d: no background pixel outside the cells; statistics are NaN", sample, t)
-            yield table
+            yield columns
 
     frames = map_frames(measure, stack.shape[0], threads, release=(stack, nuclei, cytosol))
-    table = movie_table(logged(frames), sample, frame_interval_s)
-    table = table.sort_values(["frame", "cell_id", "region", "channel"], kind="stable")
-    return table.reset_index(drop=True)[list(COLUMNS)]
+    return movie_table(logged(frames), sample, frame_interval_s)
 
 
 def pooled_means(intensities: pd.DataFrame) -> pd.DataFrame:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from numpy.typing import ArrayLike
 
 from . import __version__
 from .atomic import atomic_path
@@ -37,17 +39,20 @@ def read_provenance(path: str | Path) -> dict:
     return json.loads(metadata[PROVENANCE_KEY])
 
 
-def movie_table(frame_tables: Iterable[pd.DataFrame], sample: str, frame_interval_s: float | None) -> pd.DataFrame:
-    """Concatenate per-frame tables (in frame order) into one movie table.
+def movie_table(
+    frame_tables: Iterable[Mapping[str, ArrayLike]], sample: str, frame_interval_s: float | None
+) -> pd.DataFrame:
+    """Stack per-frame tables (in frame order) into one movie table, built once.
 
-    Adds ``sample`` first, ``frame`` (0-based position in ``frame_tables``) and ``time_s`` =
-    ``frame × frame_interval_s`` (s; NaN when the interval is unknown) as its second and third
-    columns.
+    Each frame table maps the same column names, in the same order, to 1-D arrays of one
+    length (a dict of arrays, or a DataFrame). The movie table has ``sample``, ``frame``
+    (int64, 0-based position in ``frame_tables``) and ``time_s`` = ``frame × frame_interval_s``
+    (s; NaN when the interval is unknown) as its first three columns, then the frames' columns
+    (strings become pandas' ``str`` dtype).
     """
-    parts = [table.assign(frame=t) for t, table in enumerate(frame_tables)]
-    table = pd.concat(parts, ignore_index=True)
+    parts = [{name: np.asarray(table[name]) for name in table} for table in frame_tables]
+    lengths = [len(next(iter(part.values()))) for part in parts]
+    frame = np.repeat(np.arange(len(parts), dtype=np.int64), lengths)
     interval = frame_interval_s if frame_interval_s is not None else math.nan
-    table.insert(0, "sample", sample)
-    table.insert(1, "frame", table.pop("frame"))
-    table.insert(2, "time_s", table["frame"] * interval)
-    return table
+    columns = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
+    return pd.DataFrame({"sample": sample, "frame": frame, "time_s": frame * interval, **columns})
