@@ -15,7 +15,7 @@ import pytest
 
 from conftest import REPO, run_snakemake, write_sheet
 from movies import write_movie
-from nucleocyto.ingest import sha256sum
+from nucleocyto.checksum import sha256sum
 from nucleocyto.tables import read_provenance
 
 pytestmark = pytest.mark.workflow

@@ -7,7 +7,6 @@ The stack is written frame by frame (all channels of frame t, then frame t + 1) 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import math
@@ -21,6 +20,7 @@ import numpy as np
 
 from . import CHANNELS, __version__
 from .atomic import atomic_path
+from .checksum import sha256sum
 from .errors import InputError
 from .frames import FrameWriter, map_frames
 from .tiff import TIME_AXES, PlaneReader, TiffInfo, read_info
@@ -189,15 +189,6 @@ def ingest(
     with atomic_path(metadata_path) as tmp:
         tmp.write_text(json.dumps(metadata, indent=2) + "\n")
     return metadata
-
-
-def sha256sum(path: str | Path, chunk_bytes: int = 1 << 20) -> str:
-    """Hex SHA-256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(chunk_bytes):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _common_geometry(sample: str, layouts: list[ChannelLayout]) -> tuple[int, tuple[int, int]]:

@@ -8,6 +8,7 @@ import logging
 import sys
 from typing import Any, Callable
 
+from .checksum import sha256sum
 from .errors import InputError
 
 
@@ -67,8 +68,6 @@ def provenance(snakemake: Any) -> dict:
     deterministically from the sources whose checksums ``metadata.json`` records (and which
     are hashed here through that file).
     """
-    from .ingest import sha256sum
-
     return {
         "rule": snakemake.rule,
         "params": {key: value for key, value in snakemake.params.items()},

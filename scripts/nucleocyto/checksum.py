@@ -1,0 +1,18 @@
+"""SHA-256 checksums of files, for provenance (``metadata.json``, Parquet metadata).
+
+A module of its own so that steps recording checksums do not import the TIFF readers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+
+def sha256sum(path: str | Path, chunk_bytes: int = 1 << 20) -> str:
+    """Hex SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(chunk_bytes):
+            digest.update(chunk)
+    return digest.hexdigest()
