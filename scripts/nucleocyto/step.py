@@ -46,9 +46,10 @@ def keep_freed_memory() -> bool:
     By default glibc serves blocks of a few MB (a frame, a temporary of a frame) with fresh
     ``mmap`` calls or returns the top of the heap to the system when they are freed, so the next
     frame's arrays start on new pages: each 4 KiB page then costs a page fault on first touch
-    (about a thousand per frame in ``measure``, several ms on a virtual machine). Blocks up to
-    32 MB (glibc's largest ``mmap`` threshold) now come from the heap, which is never trimmed:
-    the process keeps its peak heap size until it exits (a step's peak RSS is bounded anyway).
+    (hundreds per frame in ``measure``, about 2 ms per frame on the benchmark's virtual
+    machine). Blocks up to 32 MB (glibc's largest ``mmap`` threshold) now come from the heap,
+    which is never trimmed: the process keeps its peak heap size until it exits (a step's peak
+    RSS is bounded anyway).
 
     Returns
     -------
