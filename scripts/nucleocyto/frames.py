@@ -8,12 +8,14 @@ the data stay in the file and in the page cache, and a later access reads them a
 
 Outputs are written frame by frame, in order, with plain file writes (:class:`FrameWriter`):
 writing through a memory map costs one page fault per 4 KiB page, several times the cost of a
-sequential ``write``.
+sequential ``write``. Label stacks are stored as uint16 unless their labels need more
+(:class:`LabelStackWriter`).
 """
 
 from __future__ import annotations
 
 import mmap
+import os
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -91,6 +93,7 @@ class FrameWriter:
         self._file = open(path, "wb")
         header = {"descr": np.lib.format.dtype_to_descr(self.dtype), "fortran_order": False, "shape": self.shape}
         np.lib.format.write_array_header_1_0(self._file, header)
+        self._header_bytes = self._file.tell()
 
     def __enter__(self) -> "FrameWriter":
         return self
@@ -106,6 +109,50 @@ class FrameWriter:
             raise ValueError(f"frame of shape {frame.shape}, expected {self.shape[1:]}")
         self._file.write(np.ascontiguousarray(frame, self.dtype).data)
         self.written += 1
+
+
+#: Largest label a label stack stores in its default dtype, uint16.
+NARROW_LABEL_MAX = int(np.iinfo(np.uint16).max)
+
+
+def label_dtype(highest: int) -> np.dtype:
+    """The dtype a label stack stores labels up to ``highest`` in: uint16, or int32 beyond it."""
+    return np.dtype(np.uint16 if highest <= NARROW_LABEL_MAX else np.int32)
+
+
+class LabelStackWriter(FrameWriter):
+    """A :class:`FrameWriter` for (T, Y, X) label stacks: uint16 unless the labels need more.
+
+    uint16 halves the bytes of int32 and holds 65,535 cells (tracks). Give each frame in
+    ``label_dtype(its highest label)``: the first frame whose dtype uint16 cannot hold makes the
+    writer rewrite the frames written so far in the wider dtype and go on in it.
+    """
+
+    def __init__(self, path: str | Path, shape: tuple[int, ...]):
+        super().__init__(path, shape, np.uint16)
+
+    def write(self, frame: np.ndarray) -> None:
+        """Append the next frame (shape ``shape[1:]``), widening the stack if its dtype needs it."""
+        if not np.can_cast(frame.dtype, self.dtype):
+            self._widen(np.promote_types(self.dtype, frame.dtype))
+        super().write(frame)
+
+    def _widen(self, dtype: np.dtype) -> None:
+        """Rewrite the frames written so far in ``dtype`` and continue in it."""
+        path = Path(self._file.name)
+        narrow = path.with_name(path.name + ".narrow")
+        self._file.close()
+        os.replace(path, narrow)
+        written, frame_shape = self.written, self.shape[1:]
+        old_dtype, offset = self.dtype, self._header_bytes
+        FrameWriter.__init__(self, path, self.shape, dtype)
+        count = int(np.prod(frame_shape))
+        try:
+            for t in range(written):
+                frame = np.fromfile(narrow, old_dtype, count, offset=offset + t * count * old_dtype.itemsize)
+                FrameWriter.write(self, frame.reshape(frame_shape))
+        finally:
+            narrow.unlink()
 
 
 def release_pages(*arrays: np.ndarray) -> None:
