@@ -17,7 +17,7 @@ from __future__ import annotations
 import mmap
 import os
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Iterator, TypeVar
 
@@ -86,12 +86,23 @@ class FrameWriter:
         Shape of the whole array; frames have shape ``shape[1:]``.
     dtype : numpy dtype
         Element type; frames are converted to it.
+    background : bool
+        Write on a thread of its own: :meth:`write` returns once the previous frame is written,
+        so the caller computes the next frame while this one is written (the kernel's copy into
+        the page cache is CPU time too). The caller must not modify a frame after passing it.
     """
 
-    def __init__(self, path: str | Path, shape: tuple[int, ...], dtype: np.dtype):
-        self.shape, self.dtype, self.written = tuple(shape), np.dtype(dtype), 0
+    def __init__(self, path: str | Path, shape: tuple[int, ...], dtype: np.dtype, background: bool = False):
+        self.shape, self.written = tuple(shape), 0
+        self._open(Path(path), np.dtype(dtype))
+        self._writer = ThreadPoolExecutor(max_workers=1) if background else None
+        self._pending: Future | None = None
+
+    def _open(self, path: Path, dtype: np.dtype) -> None:
+        """Start ``path`` with the ``.npy`` header of the whole array in ``dtype``."""
+        self.dtype = dtype
         self._file = open(path, "wb")
-        header = {"descr": np.lib.format.dtype_to_descr(self.dtype), "fortran_order": False, "shape": self.shape}
+        header = {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False, "shape": self.shape}
         np.lib.format.write_array_header_1_0(self._file, header)
         self._header_bytes = self._file.tell()
 
@@ -99,7 +110,12 @@ class FrameWriter:
         return self
 
     def __exit__(self, exc_type, *exc) -> None:
-        self._file.close()
+        try:
+            self._wait()
+        finally:
+            if self._writer is not None:
+                self._writer.shutdown()
+            self._file.close()
         if exc_type is None and self.written != self.shape[0]:
             raise RuntimeError(f"{self._file.name}: {self.written} of {self.shape[0]} frames written")
 
@@ -107,8 +123,19 @@ class FrameWriter:
         """Append the next frame (shape ``shape[1:]``)."""
         if frame.shape != self.shape[1:]:
             raise ValueError(f"frame of shape {frame.shape}, expected {self.shape[1:]}")
-        self._file.write(np.ascontiguousarray(frame, self.dtype).data)
+        data = np.ascontiguousarray(frame, self.dtype).data
+        self._wait()
+        if self._writer is None:
+            self._file.write(data)
+        else:
+            self._pending = self._writer.submit(self._file.write, data)
         self.written += 1
+
+    def _wait(self) -> None:
+        """Return when the frames given so far are written (raising what writing raised)."""
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()
 
 
 #: Largest label a label stack stores in its default dtype, uint16.
@@ -128,8 +155,8 @@ class LabelStackWriter(FrameWriter):
     writer rewrite the frames written so far in the wider dtype and go on in it.
     """
 
-    def __init__(self, path: str | Path, shape: tuple[int, ...]):
-        super().__init__(path, shape, np.uint16)
+    def __init__(self, path: str | Path, shape: tuple[int, ...], background: bool = False):
+        super().__init__(path, shape, np.uint16, background)
 
     def write(self, frame: np.ndarray) -> None:
         """Append the next frame (shape ``shape[1:]``), widening the stack if its dtype needs it."""
@@ -139,18 +166,18 @@ class LabelStackWriter(FrameWriter):
 
     def _widen(self, dtype: np.dtype) -> None:
         """Rewrite the frames written so far in ``dtype`` and continue in it."""
+        self._wait()
         path = Path(self._file.name)
         narrow = path.with_name(path.name + ".narrow")
         self._file.close()
         os.replace(path, narrow)
-        written, frame_shape = self.written, self.shape[1:]
         old_dtype, offset = self.dtype, self._header_bytes
-        FrameWriter.__init__(self, path, self.shape, dtype)
-        count = int(np.prod(frame_shape))
+        count = int(np.prod(self.shape[1:]))
+        self._open(path, dtype)
         try:
-            for t in range(written):
+            for t in range(self.written):
                 frame = np.fromfile(narrow, old_dtype, count, offset=offset + t * count * old_dtype.itemsize)
-                FrameWriter.write(self, frame.reshape(frame_shape))
+                self._file.write(frame.astype(dtype).data)
         finally:
             narrow.unlink()
 

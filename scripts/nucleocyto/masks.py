@@ -474,8 +474,8 @@ def segment_stack(
     with (
         atomic_path(nuclei_path) as tmp_nuclei,
         atomic_path(cytosol_path) as tmp_cytosol,
-        LabelStackWriter(tmp_nuclei, shape) as nuclei_out,
-        LabelStackWriter(tmp_cytosol, shape) as cytosol_out,
+        LabelStackWriter(tmp_nuclei, shape, background=threads > 1) as nuclei_out,
+        LabelStackWriter(tmp_cytosol, shape, background=threads > 1) as cytosol_out,
     ):
         frames = map_frames(segment, n_frames, threads, release=(stack,))
         for t, (nuclei, objects, (ring_pixels, ring_owners)) in enumerate(frames):
