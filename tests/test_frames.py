@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nucleocyto.frames import FrameWriter, map_frames, release_pages
-from nucleocyto.masks import segment_stack
+from nucleocyto.frames import FrameWriter, LabelStackWriter, label_dtype, map_frames, release_pages
+from nucleocyto.masks import nucleus_labels, segment_stack
+from nucleocyto.tracking import TrackParams
 from nucleocyto.measure import measure_stack
 from nucleocyto.synthetic import grid_cells, render_movie
 
@@ -83,6 +84,42 @@ def test_frame_writer_refuses_wrong_frames_and_missing_frames(tmp_path):
     with pytest.raises(RuntimeError, match="1 of 2 frames"):
         with FrameWriter(tmp_path / "y.npy", (2, 4, 4), np.int32) as out:
             out.write(np.zeros((4, 4), np.int32))
+
+
+def test_label_stack_writer_stores_uint16_and_widens_when_labels_need_it(tmp_path):
+    rng = np.random.default_rng(2)
+    small = rng.integers(0, 65536, (3, 6, 5)).astype(np.uint16)
+    with LabelStackWriter(tmp_path / "narrow.npy", (3, 6, 5)) as out:
+        for frame in small:
+            out.write(frame.astype(label_dtype(int(frame.max()))))
+    stored = np.load(tmp_path / "narrow.npy")
+    assert stored.dtype == np.uint16
+    np.testing.assert_array_equal(stored, small)
+
+    wide = small.astype(np.int32)
+    wide[2, 1, 1] = 70_000
+    with LabelStackWriter(tmp_path / "wide.npy", wide.shape) as out:
+        for frame in wide:
+            out.write(frame.astype(label_dtype(int(frame.max()))))
+    stored = np.load(tmp_path / "wide.npy")
+    assert stored.dtype == np.int32
+    np.testing.assert_array_equal(stored, wide)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["narrow.npy", "wide.npy"]
+
+
+def test_masks_of_a_frame_with_more_than_65535_nuclei_are_stored_as_int32(tmp_path):
+    """One bright pixel in every other row and column: 65,536 separate nuclei in frame 1."""
+    marker = np.full((2, 512, 512), 100, np.uint16)
+    marker[0, 100:120, 100:120] = 1000
+    marker[1, ::2, ::2] = 1000
+    stack = np.stack([marker, marker], axis=1)
+    nuclei, cytosol = tmp_path / "n.npy", tmp_path / "c.npy"
+    counts = segment_stack(stack, nuclei, cytosol, tracking=TrackParams("none"))
+    assert counts == [1, 65_536]
+    stored = np.load(nuclei)
+    assert stored.dtype == np.int32 and np.load(cytosol).dtype == np.int32
+    for t in range(2):
+        np.testing.assert_array_equal(stored[t], nucleus_labels(marker[t]))
 
 
 def test_threaded_steps_equal_one_thread(tmp_path):

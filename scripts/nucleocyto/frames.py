@@ -8,14 +8,16 @@ the data stay in the file and in the page cache, and a later access reads them a
 
 Outputs are written frame by frame, in order, with plain file writes (:class:`FrameWriter`):
 writing through a memory map costs one page fault per 4 KiB page, several times the cost of a
-sequential ``write``.
+sequential ``write``. Label stacks are stored as uint16 unless their labels need more
+(:class:`LabelStackWriter`).
 """
 
 from __future__ import annotations
 
 import mmap
+import os
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Iterator, TypeVar
 
@@ -84,19 +86,36 @@ class FrameWriter:
         Shape of the whole array; frames have shape ``shape[1:]``.
     dtype : numpy dtype
         Element type; frames are converted to it.
+    background : bool
+        Write on a thread of its own: :meth:`write` returns once the previous frame is written,
+        so the caller computes the next frame while this one is written (the kernel's copy into
+        the page cache is CPU time too). The caller must not modify a frame after passing it.
     """
 
-    def __init__(self, path: str | Path, shape: tuple[int, ...], dtype: np.dtype):
-        self.shape, self.dtype, self.written = tuple(shape), np.dtype(dtype), 0
+    def __init__(self, path: str | Path, shape: tuple[int, ...], dtype: np.dtype, background: bool = False):
+        self.shape, self.written = tuple(shape), 0
+        self._open(Path(path), np.dtype(dtype))
+        self._writer = ThreadPoolExecutor(max_workers=1) if background else None
+        self._pending: Future | None = None
+
+    def _open(self, path: Path, dtype: np.dtype) -> None:
+        """Start ``path`` with the ``.npy`` header of the whole array in ``dtype``."""
+        self.dtype = dtype
         self._file = open(path, "wb")
-        header = {"descr": np.lib.format.dtype_to_descr(self.dtype), "fortran_order": False, "shape": self.shape}
+        header = {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False, "shape": self.shape}
         np.lib.format.write_array_header_1_0(self._file, header)
+        self._header_bytes = self._file.tell()
 
     def __enter__(self) -> "FrameWriter":
         return self
 
     def __exit__(self, exc_type, *exc) -> None:
-        self._file.close()
+        try:
+            self._wait()
+        finally:
+            if self._writer is not None:
+                self._writer.shutdown()
+            self._file.close()
         if exc_type is None and self.written != self.shape[0]:
             raise RuntimeError(f"{self._file.name}: {self.written} of {self.shape[0]} frames written")
 
@@ -104,8 +123,63 @@ class FrameWriter:
         """Append the next frame (shape ``shape[1:]``)."""
         if frame.shape != self.shape[1:]:
             raise ValueError(f"frame of shape {frame.shape}, expected {self.shape[1:]}")
-        self._file.write(np.ascontiguousarray(frame, self.dtype).data)
+        data = np.ascontiguousarray(frame, self.dtype).data
+        self._wait()
+        if self._writer is None:
+            self._file.write(data)
+        else:
+            self._pending = self._writer.submit(self._file.write, data)
         self.written += 1
+
+    def _wait(self) -> None:
+        """Return when the frames given so far are written (raising what writing raised)."""
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()
+
+
+#: Largest label a label stack stores in its default dtype, uint16.
+NARROW_LABEL_MAX = int(np.iinfo(np.uint16).max)
+
+
+def label_dtype(highest: int) -> np.dtype:
+    """The dtype a label stack stores labels up to ``highest`` in: uint16, or int32 beyond it."""
+    return np.dtype(np.uint16 if highest <= NARROW_LABEL_MAX else np.int32)
+
+
+class LabelStackWriter(FrameWriter):
+    """A :class:`FrameWriter` for (T, Y, X) label stacks: uint16 unless the labels need more.
+
+    uint16 halves the bytes of int32 and holds 65,535 cells (tracks). Give each frame in
+    ``label_dtype(its highest label)``: the first frame whose dtype uint16 cannot hold makes the
+    writer rewrite the frames written so far in the wider dtype and go on in it.
+    """
+
+    def __init__(self, path: str | Path, shape: tuple[int, ...], background: bool = False):
+        super().__init__(path, shape, np.uint16, background)
+
+    def write(self, frame: np.ndarray) -> None:
+        """Append the next frame (shape ``shape[1:]``), widening the stack if its dtype needs it."""
+        if not np.can_cast(frame.dtype, self.dtype):
+            self._widen(np.promote_types(self.dtype, frame.dtype))
+        super().write(frame)
+
+    def _widen(self, dtype: np.dtype) -> None:
+        """Rewrite the frames written so far in ``dtype`` and continue in it."""
+        self._wait()
+        path = Path(self._file.name)
+        narrow = path.with_name(path.name + ".narrow")
+        self._file.close()
+        os.replace(path, narrow)
+        old_dtype, offset = self.dtype, self._header_bytes
+        count = int(np.prod(self.shape[1:]))
+        self._open(path, dtype)
+        try:
+            for t in range(self.written):
+                frame = np.fromfile(narrow, old_dtype, count, offset=offset + t * count * old_dtype.itemsize)
+                self._file.write(frame.astype(dtype).data)
+        finally:
+            narrow.unlink()
 
 
 def release_pages(*arrays: np.ndarray) -> None:

@@ -33,8 +33,8 @@ from skimage.morphology import disk, h_maxima
 from skimage.segmentation import clear_border, relabel_sequential, watershed
 
 from .atomic import atomic_path
-from .frames import FrameWriter, map_frames
-from .tracking import Tracker, TrackParams
+from .frames import LabelStackWriter, label_dtype, map_frames
+from .tracking import FrameObjects, Tracker, TrackParams, frame_objects
 
 log = logging.getLogger(__name__)
 
@@ -411,6 +411,20 @@ def _grow(box: tuple[slice, slice], margin: int, shape: tuple[int, ...]) -> tupl
     return tuple(slice(max(s.start - margin, 0), min(s.stop + margin, n)) for s, n in zip(box, shape))
 
 
+def _labelled_pixels(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Flat indices (intp, ascending) of the labelled pixels of a (Y, X) label image and their labels."""
+    flat = labels.ravel()
+    pixels = np.flatnonzero(flat != 0)
+    return pixels, flat[pixels]
+
+
+def _paint(pixels: np.ndarray, values: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """A (Y, X) image of ``values.dtype``: ``values`` at the flat indices ``pixels``, 0 elsewhere."""
+    image = np.zeros(shape[0] * shape[1], values.dtype)
+    image[pixels] = values
+    return image.reshape(shape)
+
+
 def segment_stack(
     stack: np.ndarray,
     nuclei_path: str | Path,
@@ -432,7 +446,8 @@ def segment_stack(
     stack : (T, C, Y, X) ndarray
         Canonical stack (usually a read-only memory map).
     nuclei_path, cytosol_path : path
-        Output ``.npy`` files, each (T, Y, X) int32.
+        Output ``.npy`` files, each (T, Y, X) uint16 (int32 if the movie has more than 65,535
+        cell ids; see :class:`nucleocyto.frames.LabelStackWriter`).
     params : MaskParams
     tracking : TrackParams
     nucleus_channel, poi_channel : int
@@ -450,25 +465,27 @@ def segment_stack(
     shape = (n_frames, height, width)
     tracker = Tracker(tracking)
 
-    def segment(t: int) -> tuple[np.ndarray, np.ndarray]:
+    def segment(t: int) -> tuple[np.ndarray, FrameObjects, tuple[np.ndarray, np.ndarray]]:
         nuclei = nucleus_labels(np.asarray(stack[t, nucleus_channel]), params)
         poi = np.asarray(stack[t, poi_channel]) if params.ring_poi_threshold != "none" else None
-        return nuclei, cell_rings(nuclei, params, poi)
+        return nuclei, frame_objects(nuclei), _labelled_pixels(cell_rings(nuclei, params, poi))
 
     counts = []
     with (
         atomic_path(nuclei_path) as tmp_nuclei,
         atomic_path(cytosol_path) as tmp_cytosol,
-        FrameWriter(tmp_nuclei, shape, LABEL_DTYPE) as nuclei_out,
-        FrameWriter(tmp_cytosol, shape, LABEL_DTYPE) as cytosol_out,
+        LabelStackWriter(tmp_nuclei, shape, background=threads > 1) as nuclei_out,
+        LabelStackWriter(tmp_cytosol, shape, background=threads > 1) as cytosol_out,
     ):
-        for t, (nuclei, rings) in enumerate(map_frames(segment, n_frames, threads, release=(stack,))):
+        frames = map_frames(segment, n_frames, threads, release=(stack,))
+        for t, (nuclei, objects, (ring_pixels, ring_owners)) in enumerate(frames):
             # Rings depend on pixel positions only, not on label values, so relabelling the
             # nuclei and the rings with the same track ids equals deriving the rings afterwards.
-            track_ids = tracker.track_ids(nuclei)
-            nuclei_out.write(track_ids[nuclei])
-            cytosol_out.write(track_ids[rings])
-            counts.append(int(nuclei.max()))
+            track_ids = tracker.link(objects, nuclei)
+            track_ids = track_ids.astype(label_dtype(int(track_ids.max())))
+            nuclei_out.write(_paint(objects.pixels, track_ids[objects.labels], nuclei.shape))
+            cytosol_out.write(_paint(ring_pixels, track_ids[ring_owners], nuclei.shape))
+            counts.append(len(objects.ids))
             if counts[-1] == 0:
                 log.warning("frame %d: empty nucleus mask; its measurements will be NaN", t)
     if tracking.method != "none":

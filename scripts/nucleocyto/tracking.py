@@ -1,7 +1,9 @@
 """Link per-frame nucleus labels into tracks, one frame at a time.
 
-A :class:`Tracker` is fed the label image of each frame in order and returns it relabelled with
-track ids, so a movie is tracked while it is segmented and never held in memory. Per frame:
+A :class:`Tracker` is fed the objects of each frame in order and returns the track id of each
+label, so a movie is tracked while it is segmented and never held in memory. Describing a
+frame's objects (:func:`frame_objects`: pixels, areas, centroids) needs that frame only and runs
+on the worker threads that segment it; linking runs in frame order. Per frame:
 
 1. the nuclei of the frame are matched to the tracks seen in the previous frame by an optimal
    one-to-one assignment (``scipy.optimize.linear_sum_assignment``), with the cost
@@ -24,7 +26,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage
 from scipy.optimize import linear_sum_assignment
 
 #: Linking methods; ``none`` keeps the per-frame labels.
@@ -58,23 +59,69 @@ class TrackParams:
             raise ValueError(f"tracking.max_gap_frames must be >= 0, got {self.max_gap_frames}.")
 
 
-@dataclass
-class _Track:
-    frame: int  # last frame seen
-    centroid: np.ndarray  # (2,) float64, (y, x) px
-    pixels: np.ndarray  # flat indices of its last nucleus
+@dataclass(frozen=True)
+class FrameObjects:
+    """The labelled objects of one frame, as tracking needs them.
+
+    Computed by :func:`frame_objects` from the frame alone, so frames can be described on
+    worker threads while the tracks are linked in frame order.
+
+    Attributes
+    ----------
+    pixels : (m,) ndarray of intp
+        Flat indices (row-major) of the labelled pixels, ascending.
+    labels : (m,) ndarray of int
+        Label of each of those pixels.
+    ids : (n,) ndarray of int64
+        Labels present, ascending.
+    area : (n,) ndarray of int64
+        Pixels of each object (px).
+    centroids : (n, 2) ndarray of float64
+        (row, column) centroid of each object (px).
+    """
+
+    pixels: np.ndarray
+    labels: np.ndarray
+    ids: np.ndarray
+    area: np.ndarray
+    centroids: np.ndarray
+
+
+def frame_objects(labels: np.ndarray) -> FrameObjects:
+    """Describe the objects of a (Y, X) label image (0 = background) for :class:`Tracker`."""
+    flat = labels.ravel()
+    pixels = np.flatnonzero(flat != 0)
+    values = flat[pixels].astype(np.intp)
+    counts = np.bincount(values)
+    ids = np.flatnonzero(counts)
+    ids = ids[ids > 0]
+    rows, cols = np.divmod(pixels, labels.shape[1])
+    area = counts[ids]
+    centroids = np.stack(
+        [np.bincount(values, weights=rows)[ids] / area, np.bincount(values, weights=cols)[ids] / area], axis=1
+    )
+    return FrameObjects(pixels, values, ids.astype(np.int64), area.astype(np.int64), centroids.reshape(len(ids), 2))
+
+
+@dataclass(frozen=True)
+class _Seen:
+    """A frame's objects with the track id each was given."""
+
+    frame: int
+    objects: FrameObjects
+    track_of: np.ndarray  # (n,) int64, track id of objects.ids[j]
 
 
 class Tracker:
-    """Streaming linker: call :meth:`relabel` on every frame's labels, in frame order.
+    """Streaming linker: call :meth:`link` (or :meth:`relabel`) on every frame, in frame order.
 
-    Memory holds only the tracks that can still be continued (last seen at most
-    ``max_gap_frames + 1`` frames ago), not the movie.
+    Memory holds only the frames whose tracks can still be continued (the last
+    ``max_gap_frames + 1``), not the movie.
     """
 
     def __init__(self, params: TrackParams = TrackParams()) -> None:
         self.params = params
-        self._tracks: dict[int, _Track] = {}
+        self._seen: list[_Seen] = []  # most recent last
         self._next_id = 1
         self._frame = -1
 
@@ -84,73 +131,83 @@ class Tracker:
         return self._next_id - 1
 
     def relabel(self, labels: np.ndarray) -> np.ndarray:
-        """The next frame's (Y, X) nucleus labels relabelled with track ids (same dtype):
-        ``track_ids(labels)[labels]``."""
-        return self.track_ids(labels)[labels]
+        """The next frame's (Y, X) nucleus labels relabelled with track ids (same dtype)."""
+        return self.link(frame_objects(labels), labels)[labels].astype(labels.dtype)
 
-    def track_ids(self, labels: np.ndarray) -> np.ndarray:
+    def link(self, objects: FrameObjects, labels: np.ndarray) -> np.ndarray:
         """Link the next frame's nuclei to tracks and return the lookup from label to track id.
 
         Parameters
         ----------
+        objects : FrameObjects
+            ``frame_objects(labels)``.
         labels : (Y, X) ndarray of int
             Nucleus labels of this frame, 0 = background.
 
         Returns
         -------
-        (labels.max() + 1,) ndarray of the same dtype
+        (labels.max() + 1,) ndarray of int64
             ``lookup[k]`` is the track id of label k (``lookup[0] == 0``); the identity when the
             method is ``none``.
         """
         self._frame += 1
+        size = int(objects.ids.max(initial=0)) + 1
         if self.params.method == "none":
-            return np.arange(int(labels.max(initial=0)) + 1, dtype=labels.dtype)
-        ids, centroids, pixels = _objects(labels)
-        track_of = np.zeros(len(ids), np.int64)
-        for elapsed in range(1, self.params.max_gap_frames + 2):
-            candidates = np.array([k for k, track in self._tracks.items() if track.frame == self._frame - elapsed])
+            return np.arange(size, dtype=np.int64)
+        track_of = np.zeros(len(objects.ids), np.int64)
+        linked: set[int] = set()
+        for seen in reversed(self._seen):
+            elapsed = self._frame - seen.frame
+            # tracks last seen in that frame: not continued by a later frame, nor by this one yet
+            candidates = np.array(sorted(k for k in seen.track_of.tolist() if k not in linked), np.int64)
+            linked.update(seen.track_of.tolist())
             free = np.flatnonzero(track_of == 0)
             if len(candidates) and len(free):
-                cost, allowed = self._costs(candidates, labels, ids[free], centroids[free], elapsed)
+                cost, allowed = self._costs(seen, candidates, objects, free, labels, elapsed)
                 rows, cols = _assign(cost, allowed)
                 track_of[free[cols]] = candidates[rows]
         for j in np.flatnonzero(track_of == 0):
             track_of[j] = self._next_id
             self._next_id += 1
-        for j, track_id in enumerate(track_of):
-            self._tracks[int(track_id)] = _Track(self._frame, centroids[j], pixels[j])
+        self._seen.append(_Seen(self._frame, objects, track_of))
         oldest = self._frame - self.params.max_gap_frames
-        self._tracks = {k: track for k, track in self._tracks.items() if track.frame >= oldest}
-        lookup = np.zeros(int(labels.max(initial=0)) + 1, labels.dtype)
-        lookup[ids] = track_of
+        self._seen = [seen for seen in self._seen if seen.frame >= oldest]
+        lookup = np.zeros(size, np.int64)
+        lookup[objects.ids] = track_of
         return lookup
 
     def _costs(
-        self, candidates: np.ndarray, labels: np.ndarray, ids: np.ndarray, centroids: np.ndarray, elapsed: int
+        self,
+        seen: _Seen,
+        candidates: np.ndarray,
+        objects: FrameObjects,
+        free: np.ndarray,
+        labels: np.ndarray,
+        elapsed: int,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """(tracks × objects) cost matrix and the mask of pairs allowed to link."""
-        tracks = [self._tracks[int(k)] for k in candidates]
-        previous = np.array([track.centroid for track in tracks])
-        distance = np.hypot(*(previous[:, None, :] - centroids[None, :, :]).transpose(2, 0, 1))
+        """(candidate tracks × free objects) cost matrix and the mask of pairs allowed to link."""
+        order = np.argsort(seen.track_of)
+        rows = order[np.searchsorted(seen.track_of, candidates, sorter=order)]  # candidates' objects in `seen`
+        previous = seen.objects.centroids[rows]
+        distance = np.hypot(*(previous[:, None, :] - objects.centroids[free][None, :, :]).transpose(2, 0, 1))
         allowed = distance <= self.params.max_displacement_px * elapsed
         if self.params.method == "centroid":
             return distance, allowed
-        flat = labels.ravel()
-        area = np.bincount(flat)[ids]
-        size = int(ids.max()) + 1
-        overlap = np.array([np.bincount(flat[track.pixels], minlength=size)[ids] for track in tracks])
-        union = np.array([len(track.pixels) for track in tracks])[:, None] + area[None, :] - overlap
-        iou = overlap / union
-        return 1.0 - iou, allowed & (overlap > 0)
-
-
-def _objects(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
-    """Ids (n,), centroids (n, 2) in px and flat pixel indices of each labelled object."""
-    where = ndimage.value_indices(labels, ignore_value=0)
-    ids = np.array(sorted(where), dtype=np.int64)
-    centroids = np.array([[index.mean() for index in where[k]] for k in ids]).reshape(len(ids), 2)
-    pixels = [np.ravel_multi_index(where[k], labels.shape) for k in ids]
-    return ids, centroids, pixels
+        # overlap: count, for each earlier object, the pixels of this frame's objects under it
+        before = seen.objects
+        row_of_label = np.full(int(before.ids.max()) + 1, -1, np.int64)
+        row_of_label[before.ids[rows]] = np.arange(len(rows))
+        pixel_rows = row_of_label[before.labels]
+        keep = pixel_rows >= 0
+        now = labels.ravel()[before.pixels[keep]].astype(np.intp)
+        column_of_label = np.full(int(objects.ids.max()) + 1, len(free), np.int64)
+        column_of_label[objects.ids[free]] = np.arange(len(free))
+        columns = column_of_label[now]
+        width = len(free) + 1  # last column: background or objects already linked
+        overlap = np.bincount(pixel_rows[keep] * width + columns, minlength=len(rows) * width)
+        overlap = overlap.reshape(len(rows), width)[:, :-1]
+        union = before.area[rows][:, None] + objects.area[free][None, :] - overlap
+        return 1.0 - overlap / union, allowed & (overlap > 0)
 
 
 def _assign(cost: np.ndarray, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
