@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Callable
 
 
-def sha256sum(path: str | Path, chunk_bytes: int = 1 << 20) -> str:
-    """Hex SHA-256 of a file, read in chunks."""
+def sha256sum(path: str | Path, chunk_bytes: int = 1 << 20, progress: Callable[[int], None] | None = None) -> str:
+    """Hex SHA-256 of a file, read in chunks; ``progress(bytes hashed so far)`` after each chunk."""
     digest = hashlib.sha256()
+    done = 0
     with open(path, "rb") as handle:
         while chunk := handle.read(chunk_bytes):
             digest.update(chunk)
+            done += len(chunk)
+            if progress is not None:
+                progress(done)
     return digest.hexdigest()

@@ -23,6 +23,7 @@ from .atomic import atomic_path
 from .checksum import sha256sum
 from .errors import InputError
 from .frames import FrameWriter, map_frames
+from .pagecache import DropBehind
 from .tiff import TIME_AXES, PlaneReader, TiffInfo, read_info
 
 log = logging.getLogger(__name__)
@@ -140,11 +141,18 @@ def ingest(
     shape = (n_frames, len(CHANNELS), *plane_shape)
     log.info("sample %s: writing stack %s of %s", sample, shape, dtype)
 
-    paths = {lay.source.path for lay in layouts}
+    paths = sorted({lay.source.path for lay in layouts})
+    copier, hasher_reader = 0, 1
     with ExitStack() as files:
+        # Each source is read twice (copied, hashed), then dropped from the page cache.
+        drops = {path: files.enter_context(DropBehind(path, readers=2)) for path in paths}
+
+        def checksum(path: Path) -> str:
+            return sha256sum(path, progress=lambda done: drops[path].passed(hasher_reader, done))
+
         # With two threads, the sources are hashed on the second one while the frames are copied.
         hasher = files.enter_context(ThreadPoolExecutor(max_workers=1))
-        hashing = {path: hasher.submit(sha256sum, path) for path in paths} if threads > 1 else {}
+        hashing = {path: hasher.submit(checksum, path) for path in paths} if threads > 1 else {}
         readers = [files.enter_context(PlaneReader(layout.source.path)) for layout in layouts]
 
         def read_frame(t: int) -> np.ndarray:
@@ -155,11 +163,23 @@ def ingest(
                     _check_finite(frame[c], layout.source.path, t)
             return frame
 
+        def copied(t: int) -> None:
+            """Frames 0..t are copied: the copier needs no byte before the planes of frame t."""
+            starts: dict[Path, int] = {}
+            for layout, reader in zip(layouts, readers):
+                start = reader.offset(layout.plane_index(t))
+                starts[layout.source.path] = min(start, starts.get(layout.source.path, start))
+            for path, start in starts.items():
+                drops[path].passed(copier, start)
+
         tmp = files.enter_context(atomic_path(stack_path))
         stack = files.enter_context(FrameWriter(tmp, shape, dtype))
-        for frame in map_frames(read_frame, n_frames):
+        for t, frame in enumerate(map_frames(read_frame, n_frames)):
             stack.write(frame)
-        checksums = {path: hashing[path].result() if path in hashing else sha256sum(path) for path in paths}
+            copied(t)
+        for path in paths:
+            drops[path].passed(copier, path.stat().st_size)
+        checksums = {path: hashing[path].result() if path in hashing else checksum(path) for path in paths}
 
     interval, pixel = _calibration(layouts, frame_interval_s, pixel_size_um)
     if interval is None:

@@ -138,6 +138,10 @@ class PlaneReader:
             raise InputError(f"{self.path}: plane {index} cannot be read ({_detail(exc)}); the TIFF is damaged.") from None
         return plane.astype(plane.dtype.newbyteorder("="), copy=False)
 
+    def offset(self, index: int) -> int:
+        """File offset (bytes) at which the pixel data of plane ``index`` start."""
+        return min(self._tif.series[0].pages[index].dataoffsets)
+
 
 @contextlib.contextmanager
 def _tifffile_messages() -> Iterator[tuple[list[str], list[str]]]:
