@@ -128,7 +128,8 @@ def ingest(
     frame_interval_s, pixel_size_um : float, optional
         Overrides for the calibration read from the files (seconds, micrometres per pixel).
     threads : int
-        With 2 or more, the sources' SHA-256 checksums are computed while the frames are copied.
+        With 2 or more, the sources' SHA-256 checksums are computed, and the stack is written, on
+        threads of their own while the frames are read.
 
     Returns
     -------
@@ -173,7 +174,7 @@ def ingest(
                 drops[path].passed(copier, start)
 
         tmp = files.enter_context(atomic_path(stack_path))
-        stack = files.enter_context(FrameWriter(tmp, shape, dtype))
+        stack = files.enter_context(FrameWriter(tmp, shape, dtype, background=threads > 1))
         for t, frame in enumerate(map_frames(read_frame, n_frames)):
             stack.write(frame)
             copied(t)
