@@ -20,7 +20,7 @@ from matplotlib.patches import Patch
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 from scipy import ndimage
 
-from .figures import MIN_CELLS_FOR_SPREAD, spread
+from .figures import spread
 from .style import (
     COLORS, PAGE_WIDTH_IN, TIME_CMAP, band, figure, markers, styled, time_axis, time_label,
 )
