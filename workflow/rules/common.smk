@@ -12,10 +12,8 @@ from snakemake.utils import validate
 sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
 
 from nucleocyto.errors import InputError  # noqa: E402
-from nucleocyto.masks import MaskParams  # noqa: E402
-from nucleocyto.measure import BackgroundParams  # noqa: E402
+from nucleocyto.params import BackgroundParams, MaskParams, TrackParams  # noqa: E402
 from nucleocyto.samples import channel_sources, load_sample_sheet  # noqa: E402
-from nucleocyto.tracking import TrackParams  # noqa: E402
 
 CONFIG_SOURCE = "config file " + ", ".join(map(str, workflow.configfiles)) if workflow.configfiles else "config"
 
