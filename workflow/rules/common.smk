@@ -103,7 +103,8 @@ def all_outputs():
 
 # Cluster resources (docs/cluster.md): cheap callables on the size of the sample's TIFF file(s),
 # which exists before any of its jobs runs (a group job's totals skip values that depend on
-# not-yet-written inputs). A retry (--retries) doubles them.
+# not-yet-written inputs). A retry (--retries) doubles them. SLURM's --cpus-per-task is the
+# rule's threads (the executor plugin's default), so it needs no callable here.
 def movie_mb(wildcards):
     """Total size (MB) of a sample's TIFF file(s), from os.stat."""
     return sum(Path(path).stat().st_size for path in tiff_inputs(wildcards)) / 1e6
@@ -117,8 +118,3 @@ def memory_mb(per_movie_mb):
 def runtime_min(wildcards, attempt):
     """runtime (minutes): 10 + 1 per 100 MB of movie (measured: under 3 min per GB and step)."""
     return int(10 + movie_mb(wildcards) / 100) * attempt
-
-
-def cpus_per_task(wildcards, threads):
-    """One SLURM CPU per Snakemake thread."""
-    return threads
