@@ -105,9 +105,15 @@ def all_outputs():
 # which exists before any of its jobs runs (a group job's totals skip values that depend on
 # not-yet-written inputs). A retry (--retries) doubles them. SLURM's --cpus-per-task is the
 # rule's threads (the executor plugin's default), so it needs no callable here.
+MOVIE_MB = {}
+
+
 def movie_mb(wildcards):
-    """Total size (MB) of a sample's TIFF file(s), from os.stat."""
-    return sum(Path(path).stat().st_size for path in tiff_inputs(wildcards)) / 1e6
+    """Total size (MB) of a sample's TIFF file(s), from os.stat; kept in MOVIE_MB, as each of
+    the sample's five jobs asks twice (mem_mb and runtime)."""
+    if wildcards.sample not in MOVIE_MB:
+        MOVIE_MB[wildcards.sample] = sum(Path(path).stat().st_size for path in tiff_inputs(wildcards)) / 1e6
+    return MOVIE_MB[wildcards.sample]
 
 
 def memory_mb(per_movie_mb):
