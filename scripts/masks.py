@@ -4,9 +4,9 @@ import logging
 
 import numpy as np
 
-from nucleocyto.masks import MaskParams, segment_stack
+from nucleocyto.masks import segment_stack
+from nucleocyto.params import MaskParams, TrackParams
 from nucleocyto.step import run_step
-from nucleocyto.tracking import TrackParams
 
 
 def main(snakemake):

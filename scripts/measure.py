@@ -1,6 +1,7 @@
 """Snakemake script: stack + label stacks -> intensities.parquet + cells.parquet."""
 
-from nucleocyto.measure import BackgroundParams, cell_table, measure_stack
+from nucleocyto.measure import cell_table, measure_stack
+from nucleocyto.params import BackgroundParams
 from nucleocyto.step import open_sample_arrays, provenance, read_metadata, run_step
 from nucleocyto.tables import write_parquet
 

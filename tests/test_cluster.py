@@ -45,7 +45,7 @@ def dry_run_resources(workdir, *args) -> dict[tuple[str, str], dict[str, str]]:
 
 def test_resources_scale_with_movie_size_and_attempt(tmp_path):
     """mem_mb and runtime grow with the TIFF's size (only stat'ed: a sparse 2 GB file will do)
-    and double on a retry; cpus_per_task follows threads."""
+    and double on a retry."""
     with open(tmp_path / "big.tif", "wb") as big:
         big.truncate(2_000_000_000)
     rows = [{"sample": name, "image": str(path), "poi_channel": 1, "nucleus_channel": 0}
@@ -57,7 +57,6 @@ def test_resources_scale_with_movie_size_and_attempt(tmp_path):
         assert 1000 <= int(small["mem_mb"]) < 1010 and small["runtime"] == "10", rule
         assert int(big["mem_mb"]) >= 1000 + 0.5 * 2000 and big["runtime"] == "30", rule
         assert int(retry[rule, "big"]["mem_mb"]) == 2 * int(big["mem_mb"]) and retry[rule, "big"]["runtime"] == "60"
-        assert big["cpus_per_task"] == big["threads"], rule
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +92,7 @@ def cluster_run(slurm, tmp_path_factory):
     """The demo samples plus one whose TIFF is corrupt, with --keep-going and without the
     profile's retry (the polling interval makes every extra round trip cost tens of seconds).
 
-    Returns (workdir, snakemake process, {SLURM job id: (state, sample)}).
+    Returns (workdir, snakemake process, {SLURM job id: (state, sample, CPUs)}).
     """
     workdir = tmp_path_factory.mktemp("cluster")
     shutil.copytree(REPO / "data", workdir / "data")
@@ -109,11 +108,13 @@ def cluster_run(slurm, tmp_path_factory):
         slurm, workdir, "--keep-going", "--retries", "0", "--config", "samples=with_broken.tsv"
     )
     print(f"\ncluster run (3 samples, one broken): {seconds:.1f} s, exit {result.returncode}")
-    states = dict(line.split() for line in slurm.squeue("%i %T").splitlines())
+    squeue = map(str.split, slurm.squeue("%i %T %C").splitlines())
+    states = {job_id: (state, int(cpus)) for job_id, state, cpus in squeue}
     jobs = {}
     for job_id, log in SUBMITTED.findall(result.stderr):
         sample = re.search(r"wildcards: sample=(\S+)", (workdir / log).read_text()).group(1)
-        jobs[job_id] = (states[job_id], sample)
+        state, cpus = states[job_id]
+        jobs[job_id] = (state, sample, cpus)
     return workdir, result, jobs
 
 
@@ -121,7 +122,7 @@ def test_failing_job_fails_the_run(cluster_run):
     """The corrupt sample's SLURM job fails; Snakemake says why and exits 1 (no hang)."""
     _, result, jobs = cluster_run
     assert result.returncode == 1, result.stderr[-3000:]
-    assert [state for state, sample in jobs.values() if sample == BROKEN] == ["FAILED"]
+    assert [state for state, sample, _ in jobs.values() if sample == BROKEN] == ["FAILED"]
     assert "Error in group sample" in result.stderr
     assert "data/broken.tif: not a TIFF file" in result.stderr
 
@@ -129,11 +130,18 @@ def test_failing_job_fails_the_run(cluster_run):
 def test_every_job_went_through_sbatch(cluster_run):
     """One SLURM job per sample (its five steps grouped); SLURM saw the good ones complete."""
     workdir, _, jobs = cluster_run
-    assert sorted(sample for _, sample in jobs.values()) == sorted((*SAMPLES, BROKEN))
+    assert sorted(sample for _, sample, _ in jobs.values()) == sorted((*SAMPLES, BROKEN))
     for sample in SAMPLES:
-        assert [state for state, s in jobs.values() if s == sample] == ["COMPLETED"]
+        assert [state for state, s, _ in jobs.values() if s == sample] == ["COMPLETED"]
         assert (workdir / "results" / sample / "figures" / "correlation.png").is_file()
     assert not (workdir / "results" / BROKEN / "stack.npy").exists()
+
+
+def test_each_job_has_a_cpu_per_thread(cluster_run):
+    """A sample's job gets as many CPUs as its steps' threads (ingest, masks and measure declare
+    2): the executor plugin passes a job's threads as --cpus-per-task."""
+    _, _, jobs = cluster_run
+    assert [cpus for _, _, cpus in jobs.values()] == [2] * len(jobs)
 
 
 @pytest.mark.parametrize("sample", SAMPLES)

@@ -11,10 +11,10 @@ import yaml
 
 from conftest import REPO, run_snakemake, write_sheet
 from make_demo_data import write_imagej
-from nucleocyto.masks import MaskParams, segment_stack
+from nucleocyto.masks import segment_stack
 from nucleocyto.measure import measure_stack
+from nucleocyto.params import MaskParams, TrackParams
 from nucleocyto.synthetic import grid_cells, render_movie
-from nucleocyto.tracking import TrackParams
 
 SHAPE = (120, 160)
 N_FRAMES = 20

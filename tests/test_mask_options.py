@@ -10,7 +10,8 @@ from skimage import filters
 from skimage.measure import label
 from skimage.morphology import dilation, disk
 
-from nucleocyto.masks import MaskParams, cell_rings, nucleus_labels, ring_labels
+from nucleocyto.masks import cell_rings, nucleus_labels, ring_labels
+from nucleocyto.params import MaskParams
 from nucleocyto.synthetic import Cell, Optics, grid_cells, render_movie
 
 

@@ -10,7 +10,8 @@ from skimage.measure import label
 from skimage.morphology import dilation, disk
 from skimage.segmentation import expand_labels
 
-from nucleocyto.masks import MaskParams, nucleus_labels, ring_labels
+from nucleocyto.masks import nucleus_labels, ring_labels
+from nucleocyto.params import MaskParams
 
 
 def classic_ring(nuclei: np.ndarray, inner: int, outer: int) -> np.ndarray:

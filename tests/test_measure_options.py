@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from nucleocyto.masks import nucleus_labels, ring_labels
-from nucleocyto.measure import COLUMNS, BackgroundParams, cell_table, measure_frame, measure_stack, pooled_means
+from nucleocyto.measure import COLUMNS, cell_table, measure_frame, measure_stack, pooled_means
+from nucleocyto.params import BackgroundParams
 from nucleocyto.synthetic import Optics, grid_cells, render_movie
 
 SHAPE = (90, 120)

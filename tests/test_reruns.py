@@ -95,3 +95,25 @@ def test_new_sample_runs_only_that_sample_and_the_summary(finished):
     assert {rule for rule, sample, _ in jobs if sample is not None} == per_sample
     assert {sample for _, sample, _ in jobs if sample is not None} == {"s2"}
     assert {rule for rule, sample, _ in jobs if sample is None} == {rule for rule, sample, _ in full if sample is None}
+
+
+@pytest.mark.parametrize(
+    ("name", "reruns"),
+    [
+        ("intensities.parquet", {"measure", "correlate", "figures", "aggregate", "summary_figures"}),
+        ("figures/overlay.svg", {"figures"}),
+    ],
+)
+def test_deleted_result_is_made_again(finished, name, reruns):
+    """A deleted result file of a sample is made again, with what depends on it, though no other
+    step needs intensities.parquet or the SVGs to be rerun (Snakemake looks for missing outputs only
+    in the jobs `rule all` names a file of, and in those a rerunning job needs)."""
+    workdir, _, _ = finished
+    result = workdir / "results" / "s1" / name
+    moved = result.rename(result.with_name(result.name + ".moved"))
+    try:
+        jobs, output = dry_run(workdir, write_config(workdir, "same.yaml"))
+    finally:
+        moved.rename(result)
+    assert {rule for rule, _, _ in jobs} == reruns
+    assert re.search(rf"reason: Missing output files: [^\n]*{re.escape(name)}", output)

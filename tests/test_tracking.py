@@ -7,7 +7,8 @@ import pytest
 import tifffile
 
 from nucleocyto.masks import segment_stack
-from nucleocyto.tracking import Tracker, TrackParams
+from nucleocyto.params import TrackParams
+from nucleocyto.tracking import Tracker
 
 SHAPE = (40, 60)
 

@@ -3,6 +3,7 @@
 The library behind the Snakemake workflow: pure functions over NumPy arrays and pandas tables,
 no Snakemake imports. Each module has one job:
 
+- :mod:`nucleocyto.params`: the checked parameters of the steps (standard library only).
 - :mod:`nucleocyto.tiff`: read TIFF axes, calibration and single planes.
 - :mod:`nucleocyto.ingest`: write the canonical (T, C, Y, X) stack and its metadata.
 - :mod:`nucleocyto.checksum`: SHA-256 of files, for provenance.

@@ -21,99 +21,26 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
-from numbers import Real
 from pathlib import Path
 
 import numpy as np
 from scipy import ndimage
-from skimage.filters import threshold_li, threshold_otsu, threshold_triangle, threshold_yen
+from skimage import filters
 from skimage.measure import label
 from skimage.morphology import disk, h_maxima
 from skimage.segmentation import clear_border, relabel_sequential, watershed
 
 from .atomic import atomic_path
 from .frames import LabelStackWriter, label_dtype, map_frames
-from .tracking import FrameObjects, Tracker, TrackParams, frame_objects
+from .params import THRESHOLD_METHODS, MaskParams, TrackParams
+from .tracking import FrameObjects, Tracker, frame_objects
 
 log = logging.getLogger(__name__)
 
 LABEL_DTYPE = np.int32
 
-#: Automatic threshold methods by name; a number instead of a name is a manual threshold.
-THRESHOLDS = {"otsu": threshold_otsu, "li": threshold_li, "triangle": threshold_triangle, "yen": threshold_yen}
-
-
-@dataclass(frozen=True)
-class MaskParams:
-    """Mask parameters (see ``config.yaml`` ``masks:``).
-
-    Attributes
-    ----------
-    threshold : str or float
-        ``"otsu"`` (classic), ``"li"``, ``"triangle"``, ``"yen"`` (scikit-image's methods on the
-        frame), or a number: a manual threshold (counts). Nucleus pixels are strictly above it.
-    smooth_sigma_px : float
-        Sigma of a Gaussian applied to the marker frame before thresholding (px); 0 = raw.
-    fill_holes : bool
-        Fill holes inside nuclei.
-    split_touching : bool
-        Split touching nuclei by a watershed of the distance transform.
-    split_depth_px : float
-        Two touching nuclei are split where the distance transform dips by at least this much
-        (px) between their centres, i.e. the neck is that much thinner than the smaller nucleus.
-    clear_border : bool
-        Drop nuclei touching the image border.
-    min_area_px : int
-        Drop nuclei with fewer pixels; 0 keeps all.
-    max_area_px : int or None
-        Drop nuclei with more pixels; None keeps all.
-    ring_inner_px, ring_outer_px : int
-        The ring holds pixels at Euclidean distance d from the nearest nucleus pixel with
-        ``inner < d <= outer`` (pixels).
-    ring_contact_px : int
-        Drop ring pixels within this distance (px) of another cell's nucleus or ring; 0 keeps
-        them all.
-    ring_poi_threshold : str or float
-        ``"none"`` keeps every ring pixel; a method name or number as for ``threshold``, applied
-        to the raw POI frame, keeps only ring pixels strictly above it.
-    """
-
-    threshold: str | float = "otsu"
-    smooth_sigma_px: float = 0.0
-    fill_holes: bool = False
-    split_touching: bool = False
-    split_depth_px: float = 2.0
-    clear_border: bool = False
-    min_area_px: int = 0
-    max_area_px: int | None = None
-    ring_inner_px: int = 3
-    ring_outer_px: int = 5
-    ring_contact_px: int = 0
-    ring_poi_threshold: str | float = "none"
-
-    def __post_init__(self) -> None:
-        _check_threshold("masks.threshold", self.threshold)
-        if self.ring_poi_threshold != "none":
-            _check_threshold("masks.ring_poi_threshold", self.ring_poi_threshold)
-        if not 0 <= self.ring_inner_px < self.ring_outer_px:
-            raise ValueError(
-                f"masks: need 0 <= ring_inner_px < ring_outer_px, got "
-                f"{self.ring_inner_px} and {self.ring_outer_px}."
-            )
-        if self.smooth_sigma_px < 0 or self.min_area_px < 0 or self.ring_contact_px < 0:
-            raise ValueError("masks: smooth_sigma_px, min_area_px and ring_contact_px must be >= 0.")
-        if not self.split_depth_px > 0:
-            raise ValueError(f"masks.split_depth_px must be > 0, got {self.split_depth_px}.")
-        if self.max_area_px is not None and self.max_area_px < max(self.min_area_px, 1):
-            raise ValueError(
-                f"masks: max_area_px ({self.max_area_px}) must be >= 1 and >= min_area_px ({self.min_area_px})."
-            )
-
-
-def _check_threshold(key: str, value: object) -> None:
-    if isinstance(value, bool) or not (value in THRESHOLDS or isinstance(value, Real)):
-        raise ValueError(f"{key}: unknown method {value!r}; use one of {sorted(THRESHOLDS)} or a number.")
+#: scikit-image's function of each automatic threshold method.
+THRESHOLDS = {name: getattr(filters, f"threshold_{name}") for name in THRESHOLD_METHODS}
 
 
 def threshold_value(image: np.ndarray, method: str | float) -> float:

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
@@ -21,6 +19,7 @@ import pandas as pd
 
 from . import CHANNELS
 from .frames import map_frames
+from .params import BackgroundParams
 from .tables import movie_table
 
 log = logging.getLogger(__name__)
@@ -41,39 +40,6 @@ CELL_COLUMNS = (
     "sample", "frame", "time_s", "cell_id", "poi_nucleus_mean", "poi_cytosol_mean",
     "nucleus_area_px", "cytosol_area_px", "poi_background", "nc_ratio", "cn_ratio",
 )
-
-#: Background methods.
-BACKGROUNDS = ("none", "median_outside", "fixed")
-
-
-@dataclass(frozen=True)
-class BackgroundParams:
-    """Background subtraction (see ``config.yaml`` ``background:``).
-
-    Attributes
-    ----------
-    method : str
-        ``"none"`` (classic: raw values), ``"median_outside"`` (per frame and channel, the
-        median of the pixels farther than ``dilate_px`` from every cell's nucleus and ring) or
-        ``"fixed"`` (the values in ``fixed``).
-    dilate_px : float
-        Margin around the cells excluded from the background pixels (px).
-    fixed : mapping of str to float
-        Background per channel name (counts), used by ``"fixed"``.
-    """
-
-    method: str = "none"
-    dilate_px: float = 10.0
-    fixed: Mapping[str, float] = field(default_factory=lambda: dict.fromkeys(CHANNELS, 0.0))
-
-    def __post_init__(self) -> None:
-        if self.method not in BACKGROUNDS:
-            raise ValueError(f"background.method: unknown method {self.method!r}; use one of {list(BACKGROUNDS)}.")
-        if self.dilate_px < 0:
-            raise ValueError(f"background.dilate_px must be >= 0, got {self.dilate_px}.")
-        if set(self.fixed) != set(CHANNELS):
-            raise ValueError(f"background.fixed: give one value for each channel {list(CHANNELS)}.")
-
 
 def frame_background(
     frame: np.ndarray, nuclei: np.ndarray, cytosol: np.ndarray, params: BackgroundParams

@@ -28,36 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-#: Linking methods; ``none`` keeps the per-frame labels.
-METHODS = ("none", "overlap", "centroid")
-
-
-@dataclass(frozen=True)
-class TrackParams:
-    """Tracking parameters (see ``config.yaml`` ``tracking:``).
-
-    Attributes
-    ----------
-    method : str
-        ``"none"`` (per-frame labels, the classic default), ``"overlap"`` or ``"centroid"``.
-    max_displacement_px : float
-        Largest centroid displacement between consecutive frames that may link (px).
-    max_gap_frames : int
-        A track missing for up to this many frames may be continued; 0 = no bridging.
-    """
-
-    method: str = "none"
-    max_displacement_px: float = 15.0
-    max_gap_frames: int = 1
-
-    def __post_init__(self) -> None:
-        if self.method not in METHODS:
-            raise ValueError(f"tracking.method: unknown method {self.method!r}; use one of {list(METHODS)}.")
-        if not self.max_displacement_px > 0:
-            raise ValueError(f"tracking.max_displacement_px must be > 0, got {self.max_displacement_px}.")
-        if self.max_gap_frames < 0:
-            raise ValueError(f"tracking.max_gap_frames must be >= 0, got {self.max_gap_frames}.")
-
+from .params import TrackParams
 
 @dataclass(frozen=True)
 class FrameObjects:

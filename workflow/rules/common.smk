@@ -12,10 +12,8 @@ from snakemake.utils import validate
 sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
 
 from nucleocyto.errors import InputError  # noqa: E402
-from nucleocyto.masks import MaskParams  # noqa: E402
-from nucleocyto.measure import BackgroundParams  # noqa: E402
+from nucleocyto.params import BackgroundParams, MaskParams, TrackParams  # noqa: E402
 from nucleocyto.samples import channel_sources, load_sample_sheet  # noqa: E402
-from nucleocyto.tracking import TrackParams  # noqa: E402
 
 CONFIG_SOURCE = "config file " + ", ".join(map(str, workflow.configfiles)) if workflow.configfiles else "config"
 
@@ -105,10 +103,17 @@ def all_outputs():
 
 # Cluster resources (docs/cluster.md): cheap callables on the size of the sample's TIFF file(s),
 # which exists before any of its jobs runs (a group job's totals skip values that depend on
-# not-yet-written inputs). A retry (--retries) doubles them.
+# not-yet-written inputs). A retry (--retries) doubles them. SLURM's --cpus-per-task is the
+# rule's threads (the executor plugin's default), so it needs no callable here.
+MOVIE_MB = {}
+
+
 def movie_mb(wildcards):
-    """Total size (MB) of a sample's TIFF file(s), from os.stat."""
-    return sum(Path(path).stat().st_size for path in tiff_inputs(wildcards)) / 1e6
+    """Total size (MB) of a sample's TIFF file(s), from os.stat; kept in MOVIE_MB, as each of
+    the sample's five jobs asks twice (mem_mb and runtime)."""
+    if wildcards.sample not in MOVIE_MB:
+        MOVIE_MB[wildcards.sample] = sum(Path(path).stat().st_size for path in tiff_inputs(wildcards)) / 1e6
+    return MOVIE_MB[wildcards.sample]
 
 
 def memory_mb(per_movie_mb):
@@ -119,8 +124,3 @@ def memory_mb(per_movie_mb):
 def runtime_min(wildcards, attempt):
     """runtime (minutes): 10 + 1 per 100 MB of movie (measured: under 3 min per GB and step)."""
     return int(10 + movie_mb(wildcards) / 100) * attempt
-
-
-def cpus_per_task(wildcards, threads):
-    """One SLURM CPU per Snakemake thread."""
-    return threads

@@ -14,7 +14,6 @@ rule correlate:
     resources:
         mem_mb=memory_mb(2.0),
         runtime=runtime_min,
-        cpus_per_task=cpus_per_task,
     group:
         "sample"
     log:

@@ -52,7 +52,6 @@ rule figures:
     resources:
         mem_mb=memory_mb(0.5),
         runtime=runtime_min,
-        cpus_per_task=cpus_per_task,
     group:
         "sample"
     log:

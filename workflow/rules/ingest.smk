@@ -12,7 +12,6 @@ rule ingest:
     resources:
         mem_mb=memory_mb(1.0),
         runtime=runtime_min,
-        cpus_per_task=cpus_per_task,
     group:
         "sample"
     log:

@@ -13,7 +13,6 @@ rule masks:
     resources:
         mem_mb=memory_mb(3.0),
         runtime=runtime_min,
-        cpus_per_task=cpus_per_task,
     group:
         "sample"
     log:

@@ -15,7 +15,6 @@ rule measure:
     resources:
         mem_mb=memory_mb(3.0),
         runtime=runtime_min,
-        cpus_per_task=cpus_per_task,
     group:
         "sample"
     log:
