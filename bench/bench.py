@@ -12,9 +12,8 @@ Usage::
    ``dilation(disk(5)) XOR dilation(disk(3))``, ``expand_labels`` for the owner of each ring
    pixel, and the mean of both channels in both boolean masks; then the same computation and
    the pipeline's per-frame library calls on frames held in memory.
-3. Runs the workflow on the same movie with snakemake, then reruns it (``--forcerun ingest``), and
-   reads each step's Snakemake benchmark file after each run (wall-clock ``s``, ``cpu_time`` and
-   peak resident memory ``max_rss``).
+3. Runs the workflow on the same movie with snakemake and reads each step's Snakemake benchmark
+   file (wall-clock ``s``, ``cpu_time`` and peak resident memory ``max_rss``).
 4. Times ``snakemake -n`` on a sheet of ``--samples`` samples pointing at tiny TIFFs.
 5. Writes a markdown report to ``--output`` and between the ``bench`` markers of ``--docs``
    (``--docs ''`` leaves the docs alone).
@@ -205,26 +204,17 @@ def snakemake(workdir: Path, sheet: Path, *args: str) -> float:
     return seconds
 
 
-def run_pipeline(workdir: Path, paths: dict[str, Path], cores: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Run the whole workflow on the movie, then run it again (``--forcerun ingest``).
-
-    Returns one table per run, a row per step with ``s`` (wall-clock), ``cpu_time`` and
-    ``max_rss`` (MB) from the step's Snakemake benchmark file. Before each job of the second
-    run Snakemake deletes that job's previous outputs, as it does when a user reruns with new
-    parameters: the new arrays are written into memory the machine has just used, which on
-    some virtual machines costs several times less than memory it has not touched recently.
-    """
+def run_pipeline(workdir: Path, paths: dict[str, Path], cores: int) -> pd.DataFrame:
+    """Run the whole workflow on the movie; one row per step with ``s`` (wall-clock), ``cpu_time``
+    and ``max_rss`` (MB) from the step's Snakemake benchmark file."""
     workdir.mkdir(parents=True, exist_ok=True)
     sheet = workdir / "samples.tsv"
     sheet.write_text(
         "sample\tpoi\tnucleus\tframe_interval_s\n"
         f"{SAMPLE}\t{paths['poi']}\t{paths['nucleus']}\t{FRAME_INTERVAL_S}\n"
     )
-    runs = []
-    for extra in ((), ("--forcerun", "ingest")):
-        snakemake(workdir, sheet, "--cores", str(cores), "--quiet", *extra)
-        runs.append(step_benchmarks(workdir))
-    return runs[0], runs[1]
+    snakemake(workdir, sheet, "--cores", str(cores), "--quiet")
+    return step_benchmarks(workdir)
 
 
 def step_benchmarks(workdir: Path) -> pd.DataFrame:
@@ -283,46 +273,39 @@ def machine() -> dict[str, str]:
 
 def report(args: argparse.Namespace, results: dict) -> str:
     """The benchmark report as markdown."""
-    steps, rerun, frames = results["steps"], results["rerun"], args.frames
+    steps, frames = results["steps"], args.frames
     ms = lambda seconds: 1000 * seconds / frames  # noqa: E731
     classic_wall, classic_cpu = results["classic"]
-    core, core_rerun = steps.loc[list(CORE_STEPS)].sum(), rerun.loc[list(CORE_STEPS)].sum()
+    core = steps.loc[list(CORE_STEPS)].sum()
     lines = [
         f"Movie: {frames} frames × {args.size} × {args.size} px × 2 channels, uint16, {args.cells} cells "
-        f"({results['movie_gb']:.2f} GB of TIFF); pipeline run with `--cores {args.cores}`, then rerun "
-        "(`--forcerun ingest`).",
+        f"({results['movie_gb']:.2f} GB of TIFF); pipeline run with `--cores {args.cores}`.",
         "",
-        "| step | wall (s) | wall per frame (ms) | classic ÷ step | rerun: wall per frame (ms) | classic ÷ rerun "
-        "| CPU (s) | peak RSS (MB) |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| step | wall (s) | wall per frame (ms) | classic ÷ step | CPU (s) | peak RSS (MB) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
         f"| classic loop (read, Otsu, 2 disk dilations, expand_labels, mask means) | {classic_wall:.1f} "
-        f"| {ms(classic_wall):.1f} | 1.0 | | | {classic_cpu:.1f} | |",
+        f"| {ms(classic_wall):.1f} | 1.0 | {classic_cpu:.1f} | |",
     ]
     for step, row in steps.iterrows():
-        again = rerun.loc[step, "s"]
-        ratios = (f"{classic_wall / row['s']:.1f}", f"{classic_wall / again:.1f}") if step in CORE_STEPS else ("", "")
+        ratio = f"{classic_wall / row['s']:.1f}" if step in CORE_STEPS else ""
         rss = f"{row['max_rss']:.0f}" if np.isfinite(row["max_rss"]) else "n/a"  # jobs too short to sample
-        lines.append(
-            f"| {step} | {row['s']:.1f} | {ms(row['s']):.1f} | {ratios[0]} | {ms(again):.1f} | {ratios[1]} "
-            f"| {row['cpu_time']:.1f} | {rss} |"
-        )
+        lines.append(f"| {step} | {row['s']:.1f} | {ms(row['s']):.1f} | {ratio} | {row['cpu_time']:.1f} | {rss} |")
     compute_classic, compute_pipeline = results["compute"]
     written_mb_per_frame = 1000 * results["written_gb"] / frames
     lines += [
         f"| **ingest + masks + measure** | {core['s']:.1f} | **{ms(core['s']):.1f}** | "
-        f"**{classic_wall / core['s']:.1f}** | **{ms(core_rerun['s']):.1f}** | **{classic_wall / core_rerun['s']:.1f}** "
-        f"| {core['cpu_time']:.1f} | {steps.loc[list(CORE_STEPS), 'max_rss'].max():.0f} |",
+        f"**{classic_wall / core['s']:.1f}** | {core['cpu_time']:.1f} | "
+        f"{steps.loc[list(CORE_STEPS), 'max_rss'].max():.0f} |",
         "",
         f"- Ingest + masks + measure: **{classic_wall / core['s']:.1f}×** less wall-clock time per frame "
-        f"than the classic loop on the first run ({classic_cpu / core['cpu_time']:.1f}× less CPU time), "
-        f"**{classic_wall / core_rerun['s']:.1f}×** on the rerun.",
+        f"than the classic loop, {classic_cpu / core['cpu_time']:.1f}× less CPU time.",
         f"- Computation alone (frames in memory, one thread, CPU time): classic {1000 * compute_classic:.1f} ms "
         f"per frame, pipeline (`nucleus_labels`, `ring_labels`, `measure_frame`) {1000 * compute_pipeline:.1f} "
         f"ms per frame: {compute_classic / compute_pipeline:.1f}×.",
         f"- Plain sequential writes of a new file in the scratch folder: {results['write_gbps']:.2f} GB/s. "
         f"Ingest and masks write {written_mb_per_frame:.1f} MB of arrays per frame (the stack and two uint16 "
         f"label stacks): at that speed {written_mb_per_frame / results['write_gbps']:.1f} ms per frame of "
-        "CPU time on a first run, before any computation.",
+        "CPU time, before any computation.",
         f"- Peak RSS of the largest step: {steps['max_rss'].max():.0f} MB.",
         f"- Dry run (`snakemake -n`) of {args.samples} samples: **{results['dry_run']:.1f} s**.",
         "",
@@ -371,7 +354,7 @@ def main(argv: list[str] | None = None) -> None:
         results["classic"] = time_classic(paths, args.frames)
         results["compute"] = time_compute(paths, args.frames)
         print("running the pipeline ...", flush=True)
-        results["steps"], results["rerun"] = run_pipeline(scratch / "pipeline", paths, args.cores)
+        results["steps"] = run_pipeline(scratch / "pipeline", paths, args.cores)
         arrays = ("stack.npy", "nuclei.npy", "cytosol.npy")
         results["written_gb"] = sum((scratch / "pipeline" / "results" / SAMPLE / a).stat().st_size for a in arrays) / 1e9
         print(f"dry run of {args.samples} samples ...", flush=True)
