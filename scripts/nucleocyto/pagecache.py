@@ -11,6 +11,7 @@ Linux only (``posix_fadvise``); elsewhere nothing is dropped.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from pathlib import Path
@@ -51,13 +52,20 @@ class DropBehind:
         with self._lock:
             self._passed[reader] = max(self._passed[reader], offset)
             upto = min(self._passed)
-            if self._fd is not None and upto - self._dropped >= DROP_BYTES:
-                os.posix_fadvise(self._fd, self._dropped, upto - self._dropped, os.POSIX_FADV_DONTNEED)
+            if upto - self._dropped >= DROP_BYTES:
+                self._drop(self._dropped, upto - self._dropped)
                 self._dropped = upto
 
     def close(self) -> None:
         """Drop every page of the file and close it."""
         if self._fd is not None:
-            os.posix_fadvise(self._fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            self._drop(0, 0)
             os.close(self._fd)
             self._fd = None
+
+    def _drop(self, offset: int, length: int) -> None:
+        """Advise the kernel to drop ``length`` bytes from ``offset`` (0 = to the end of the file).
+        Advice only: a file system that refuses it (an error) keeps its pages, nothing else changes."""
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.posix_fadvise(self._fd, offset, length, os.POSIX_FADV_DONTNEED)
