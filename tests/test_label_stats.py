@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nucleocyto.measure import label_stats, labelled_pixels
+from nucleocyto.labels import labelled_pixels
+from nucleocyto.measure import label_stats
 
 
 def plain_stats(values: np.ndarray, labels: np.ndarray, ids: np.ndarray) -> dict[str, np.ndarray]:

@@ -8,6 +8,7 @@ no Snakemake imports. Each module has one job:
 - :mod:`nucleocyto.ingest`: write the canonical (T, C, Y, X) stack and its metadata.
 - :mod:`nucleocyto.checksum`: SHA-256 of files, for provenance.
 - :mod:`nucleocyto.pagecache`: drop a source file's pages from the page cache behind its readers.
+- :mod:`nucleocyto.labels`: the labelled pixels of a label image, found once and shared.
 - :mod:`nucleocyto.masks`: nucleus labels and cytosol-ring labels per frame.
 - :mod:`nucleocyto.tracking`: link per-frame nuclei into tracks, frame by frame.
 - :mod:`nucleocyto.measure`: per-cell intensity statistics per frame.

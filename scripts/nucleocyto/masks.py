@@ -32,6 +32,7 @@ from skimage.segmentation import clear_border, relabel_sequential, watershed
 
 from .atomic import atomic_path
 from .frames import LabelStackWriter, label_dtype, map_frames
+from .labels import LabelledPixels, labelled_pixels, paint
 from .params import THRESHOLD_METHODS, MaskParams, TrackParams
 from .tracking import FrameObjects, Tracker, frame_objects
 
@@ -338,20 +339,6 @@ def _grow(box: tuple[slice, slice], margin: int, shape: tuple[int, ...]) -> tupl
     return tuple(slice(max(s.start - margin, 0), min(s.stop + margin, n)) for s, n in zip(box, shape))
 
 
-def _labelled_pixels(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Flat indices (intp, ascending) of the labelled pixels of a (Y, X) label image and their labels."""
-    flat = labels.ravel()
-    pixels = np.flatnonzero(flat != 0)
-    return pixels, flat[pixels]
-
-
-def _paint(pixels: np.ndarray, values: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """A (Y, X) image of ``values.dtype``: ``values`` at the flat indices ``pixels``, 0 elsewhere."""
-    image = np.zeros(shape[0] * shape[1], values.dtype)
-    image[pixels] = values
-    return image.reshape(shape)
-
-
 def segment_stack(
     stack: np.ndarray,
     nuclei_path: str | Path,
@@ -392,10 +379,10 @@ def segment_stack(
     shape = (n_frames, height, width)
     tracker = Tracker(tracking)
 
-    def segment(t: int) -> tuple[np.ndarray, FrameObjects, tuple[np.ndarray, np.ndarray]]:
+    def segment(t: int) -> tuple[np.ndarray, FrameObjects, LabelledPixels]:
         nuclei = nucleus_labels(np.asarray(stack[t, nucleus_channel]), params)
         poi = np.asarray(stack[t, poi_channel]) if params.ring_poi_threshold != "none" else None
-        return nuclei, frame_objects(nuclei), _labelled_pixels(cell_rings(nuclei, params, poi))
+        return nuclei, frame_objects(nuclei), labelled_pixels(cell_rings(nuclei, params, poi))
 
     counts = []
     with (
@@ -405,13 +392,13 @@ def segment_stack(
         LabelStackWriter(tmp_cytosol, shape, background=threads > 1) as cytosol_out,
     ):
         frames = map_frames(segment, n_frames, threads, release=(stack,))
-        for t, (nuclei, objects, (ring_pixels, ring_owners)) in enumerate(frames):
+        for t, (nuclei, objects, rings) in enumerate(frames):
             # Rings depend on pixel positions only, not on label values, so relabelling the
             # nuclei and the rings with the same track ids equals deriving the rings afterwards.
             track_ids = tracker.link(objects, nuclei)
             track_ids = track_ids.astype(label_dtype(int(track_ids.max())))
-            nuclei_out.write(_paint(objects.pixels, track_ids[objects.labels], nuclei.shape))
-            cytosol_out.write(_paint(ring_pixels, track_ids[ring_owners], nuclei.shape))
+            nuclei_out.write(paint(objects.pixels, track_ids, nuclei.shape))
+            cytosol_out.write(paint(rings, track_ids, nuclei.shape))
             counts.append(len(objects.ids))
             if counts[-1] == 0:
                 log.warning("frame %d: empty nucleus mask; its measurements will be NaN", t)

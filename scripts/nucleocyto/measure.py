@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import itertools
 import logging
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from . import CHANNELS
 from .frames import map_frames
+from .labels import LabelledPixels, labelled_pixels
 from .params import BackgroundParams
 from .tables import movie_table
 
@@ -73,23 +73,6 @@ def frame_background(
     return np.array([float(np.median(frame[c][outside])) for c in range(len(CHANNELS))])
 
 
-class LabelledPixels(NamedTuple):
-    """The labelled pixels of a label image: where they are and their labels."""
-
-    #: (m,) intp positions in the flattened image, increasing.
-    index: np.ndarray
-    #: (m,) intp labels, all > 0.
-    labels: np.ndarray
-
-
-def labelled_pixels(labels: np.ndarray) -> LabelledPixels:
-    """The nonzero pixels of ``labels``, a (Y, X) label image of any integer type (0 =
-    background); one pass over the image, shared by every channel measured in it."""
-    flat = labels.ravel()
-    index = np.flatnonzero(flat != 0)  # a boolean pass then nonzero: several times faster than nonzero on ints
-    return LabelledPixels(index, flat[index].astype(np.intp))
-
-
 def label_stats(values: np.ndarray, pixels: LabelledPixels, ids: np.ndarray) -> dict[str, np.ndarray]:
     """Mean, median, population std, sum and pixel count of ``values`` per label.
 
@@ -98,7 +81,7 @@ def label_stats(values: np.ndarray, pixels: LabelledPixels, ids: np.ndarray) -> 
     values : (Y, X) ndarray of int or float
         One channel of one frame.
     pixels : LabelledPixels
-        The labelled pixels of the label image (:func:`labelled_pixels`).
+        The labelled pixels of the label image (:func:`nucleocyto.labels.labelled_pixels`).
     ids : (n,) ndarray of int
         Labels to report, each > 0.
 

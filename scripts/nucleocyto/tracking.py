@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from .labels import LabelledPixels, labelled_pixels
 from .params import TrackParams
 
 @dataclass(frozen=True)
@@ -39,10 +40,8 @@ class FrameObjects:
 
     Attributes
     ----------
-    pixels : (m,) ndarray of intp
-        Flat indices (row-major) of the labelled pixels, ascending.
-    labels : (m,) ndarray of int
-        Label of each of those pixels.
+    pixels : LabelledPixels
+        Flat indices (row-major, ascending) of the labelled pixels and their labels.
     ids : (n,) ndarray of int64
         Labels present, ascending.
     area : (n,) ndarray of int64
@@ -51,8 +50,7 @@ class FrameObjects:
         (row, column) centroid of each object (px).
     """
 
-    pixels: np.ndarray
-    labels: np.ndarray
+    pixels: LabelledPixels
     ids: np.ndarray
     area: np.ndarray
     centroids: np.ndarray
@@ -60,18 +58,17 @@ class FrameObjects:
 
 def frame_objects(labels: np.ndarray) -> FrameObjects:
     """Describe the objects of a (Y, X) label image (0 = background) for :class:`Tracker`."""
-    flat = labels.ravel()
-    pixels = np.flatnonzero(flat != 0)
-    values = flat[pixels].astype(np.intp)
+    pixels = labelled_pixels(labels)
+    values = pixels.labels
     counts = np.bincount(values)
     ids = np.flatnonzero(counts)
     ids = ids[ids > 0]
-    rows, cols = np.divmod(pixels, labels.shape[1])
+    rows, cols = np.divmod(pixels.index, labels.shape[1])
     area = counts[ids]
     centroids = np.stack(
         [np.bincount(values, weights=rows)[ids] / area, np.bincount(values, weights=cols)[ids] / area], axis=1
     )
-    return FrameObjects(pixels, values, ids.astype(np.int64), area.astype(np.int64), centroids.reshape(len(ids), 2))
+    return FrameObjects(pixels, ids.astype(np.int64), area.astype(np.int64), centroids.reshape(len(ids), 2))
 
 
 @dataclass(frozen=True)
@@ -168,9 +165,9 @@ class Tracker:
         before = seen.objects
         row_of_label = np.full(int(before.ids.max()) + 1, -1, np.int64)
         row_of_label[before.ids[rows]] = np.arange(len(rows))
-        pixel_rows = row_of_label[before.labels]
+        pixel_rows = row_of_label[before.pixels.labels]
         keep = pixel_rows >= 0
-        now = labels.ravel()[before.pixels[keep]].astype(np.intp)
+        now = labels.ravel()[before.pixels.index[keep]].astype(np.intp)
         column_of_label = np.full(int(objects.ids.max()) + 1, len(free), np.int64)
         column_of_label[objects.ids[free]] = np.arange(len(free))
         columns = column_of_label[now]
