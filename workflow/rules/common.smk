@@ -1,4 +1,5 @@
 # Configuration and sample sheet: validated here, so mistakes surface at `snakemake -n` time.
+import functools
 import re
 import sys
 from pathlib import Path
@@ -61,7 +62,12 @@ def sample_row(wildcards):
 
 def tiff_inputs(wildcards):
     """The TIFF file(s) of one sample."""
-    return sorted({str(s.path) for s in channel_sources(sample_row(wildcards)).values()})
+    return sample_tiffs(wildcards.sample)
+
+
+def sample_tiffs(sample):
+    """The TIFF file(s) of ``sample``, sorted paths."""
+    return sorted({str(s.path) for s in channel_sources(SAMPLE_ROWS[sample]).values()})
 
 
 def ingest_sources(wildcards):
@@ -105,15 +111,15 @@ def all_outputs():
 # which exists before any of its jobs runs (a group job's totals skip values that depend on
 # not-yet-written inputs). A retry (--retries) doubles them. SLURM's --cpus-per-task is the
 # rule's threads (the executor plugin's default), so it needs no callable here.
-MOVIE_MB = {}
-
-
 def movie_mb(wildcards):
-    """Total size (MB) of a sample's TIFF file(s), from os.stat; kept in MOVIE_MB, as each of
-    the sample's five jobs asks twice (mem_mb and runtime)."""
-    if wildcards.sample not in MOVIE_MB:
-        MOVIE_MB[wildcards.sample] = sum(Path(path).stat().st_size for path in tiff_inputs(wildcards)) / 1e6
-    return MOVIE_MB[wildcards.sample]
+    """Total size (MB) of a sample's TIFF file(s), from os.stat (once per sample: each of its
+    five jobs asks twice, for mem_mb and runtime)."""
+    return _movie_mb(wildcards.sample)
+
+
+@functools.cache
+def _movie_mb(sample):
+    return sum(Path(path).stat().st_size for path in sample_tiffs(sample)) / 1e6
 
 
 def memory_mb(per_movie_mb):
