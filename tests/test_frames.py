@@ -86,25 +86,40 @@ def test_frame_writer_refuses_wrong_frames_and_missing_frames(tmp_path):
             out.write(np.zeros((4, 4), np.int32))
 
 
-def test_label_stack_writer_stores_uint16_and_widens_when_labels_need_it(tmp_path):
-    rng = np.random.default_rng(2)
-    small = rng.integers(0, 65536, (3, 6, 5)).astype(np.uint16)
-    with LabelStackWriter(tmp_path / "narrow.npy", (3, 6, 5)) as out:
-        for frame in small:
+def write_labels(path, frames):
+    """Write (T, Y, X) integer ``frames`` with a LabelStackWriter, each in its own label_dtype;
+    return the stored stack."""
+    with LabelStackWriter(path, frames.shape) as out:
+        for frame in frames:
             out.write(frame.astype(label_dtype(int(frame.max()))))
-    stored = np.load(tmp_path / "narrow.npy")
-    assert stored.dtype == np.uint16
-    np.testing.assert_array_equal(stored, small)
+    return np.load(path)
 
-    wide = small.astype(np.int32)
-    wide[2, 1, 1] = 70_000
-    with LabelStackWriter(tmp_path / "wide.npy", wide.shape) as out:
-        for frame in wide:
-            out.write(frame.astype(label_dtype(int(frame.max()))))
-    stored = np.load(tmp_path / "wide.npy")
+
+@pytest.mark.parametrize(
+    ("highest", "dtype"), [(0, np.uint8), (255, np.uint8), (256, np.uint16), (65_535, np.uint16), (65_536, np.int32)]
+)
+def test_label_dtype_is_the_narrowest_that_holds_the_labels(highest, dtype):
+    assert label_dtype(highest) == dtype
+
+
+def test_label_stack_writer_stores_uint8_and_widens_when_labels_need_it(tmp_path):
+    rng = np.random.default_rng(2)
+    labels = rng.integers(0, 256, (4, 6, 5))
+    stored = write_labels(tmp_path / "narrow.npy", labels)
+    assert stored.dtype == np.uint8
+    np.testing.assert_array_equal(stored, labels)
+
+    labels[2, 1, 1] = 300  # uint16 from frame 2: frames 0 and 1 are rewritten
+    labels[3, 0, 0] = 70_000  # int32 from frame 3: frames 0 to 2 are rewritten
+    stored = write_labels(tmp_path / "wide.npy", labels)
     assert stored.dtype == np.int32
-    np.testing.assert_array_equal(stored, wide)
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["narrow.npy", "wide.npy"]
+    np.testing.assert_array_equal(stored, labels)
+
+    labels[:, 0, 0] = 1_000  # uint16 from the first frame: nothing to rewrite
+    stored = write_labels(tmp_path / "mid.npy", labels[:3])
+    assert stored.dtype == np.uint16
+    np.testing.assert_array_equal(stored, labels[:3])
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["mid.npy", "narrow.npy", "wide.npy"]
 
 
 def test_masks_of_a_frame_with_more_than_65535_nuclei_are_stored_as_int32(tmp_path):

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from nucleocyto.frames import LABEL_DTYPES
 from nucleocyto.masks import nucleus_labels, ring_labels
 from nucleocyto.measure import COLUMNS, cell_table, measure_frame, measure_stack, pooled_means
 from nucleocyto.params import BackgroundParams
@@ -38,14 +39,15 @@ def test_default_subtracts_nothing(movie):
 
 
 def test_table_order_and_types_whatever_the_label_type(movie):
-    """Rows sorted by frame, cell, region and channel, with the documented types, for uint16 and
-    int32 label stacks alike; a frame without nuclei keeps its place."""
+    """Rows sorted by frame, cell, region and channel, with the documented types, for every
+    label stack dtype alike; a frame without nuclei keeps its place."""
     stack, nuclei, cytosol, _ = movie
     nuclei, cytosol = nuclei.copy(), cytosol.copy()
     nuclei[3], cytosol[3] = 0, 0
-    tables = [measure_stack(stack, nuclei.astype(t), cytosol.astype(t), "s", 30.0) for t in (np.uint16, np.int32)]
+    tables = [measure_stack(stack, nuclei.astype(t), cytosol.astype(t), "s", 30.0) for t in LABEL_DTYPES]
     table = tables[0]
-    pd.testing.assert_frame_equal(table, tables[1])
+    for other in tables[1:]:
+        pd.testing.assert_frame_equal(table, other)
     ordered = table.sort_values(["frame", "cell_id", "region", "channel"], kind="stable", ignore_index=True)
     pd.testing.assert_frame_equal(table, ordered)
     types = {"sample": "str", "frame": "int64", "cell_id": "int64", "region": "str", "channel": "str",

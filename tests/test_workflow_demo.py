@@ -40,7 +40,7 @@ def test_stack_and_metadata(demo_run, sample):
 def test_label_stacks(demo_run, sample):
     results = demo_run / "results" / sample
     nuclei, cytosol = np.load(results / "nuclei.npy"), np.load(results / "cytosol.npy")
-    assert nuclei.shape == cytosol.shape == (16, 80, 100) and nuclei.dtype == cytosol.dtype == np.uint16
+    assert nuclei.shape == cytosol.shape == (16, 80, 100) and nuclei.dtype == cytosol.dtype == np.uint8  # 4 cells
     assert not (nuclei.astype(bool) & cytosol.astype(bool)).any()
     for t in range(len(nuclei)):
         assert set(np.unique(cytosol[t])) <= set(np.unique(nuclei[t]))

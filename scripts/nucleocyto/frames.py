@@ -8,8 +8,8 @@ the data stay in the file and in the page cache, and a later access reads them a
 
 Outputs are written frame by frame, in order, with plain file writes (:class:`FrameWriter`):
 writing through a memory map costs one page fault per 4 KiB page, several times the cost of a
-sequential ``write``. Label stacks are stored as uint16 unless their labels need more
-(:class:`LabelStackWriter`).
+sequential ``write``. Label stacks are stored in the narrowest dtype their labels fit (uint8,
+uint16 or int32; :class:`LabelStackWriter`).
 """
 
 from __future__ import annotations
@@ -138,25 +138,29 @@ class FrameWriter:
             pending.result()
 
 
-#: Largest label a label stack stores in its default dtype, uint16.
-NARROW_LABEL_MAX = int(np.iinfo(np.uint16).max)
+#: The dtypes of label stacks, narrowest first.
+LABEL_DTYPES = (np.dtype(np.uint8), np.dtype(np.uint16), np.dtype(np.int32))
 
 
 def label_dtype(highest: int) -> np.dtype:
-    """The dtype a label stack stores labels up to ``highest`` in: uint16, or int32 beyond it."""
-    return np.dtype(np.uint16 if highest <= NARROW_LABEL_MAX else np.int32)
+    """The narrowest dtype of :data:`LABEL_DTYPES` that holds labels up to ``highest``."""
+    for dtype in LABEL_DTYPES:
+        if highest <= np.iinfo(dtype).max:
+            return dtype
+    raise ValueError(f"label {highest} does not fit a label stack (at most {np.iinfo(LABEL_DTYPES[-1]).max})")
 
 
 class LabelStackWriter(FrameWriter):
-    """A :class:`FrameWriter` for (T, Y, X) label stacks: uint16 unless the labels need more.
+    """A :class:`FrameWriter` for (T, Y, X) label stacks, in the narrowest dtype their labels need.
 
-    uint16 halves the bytes of int32 and holds 65,535 cells (tracks). Give each frame in
-    ``label_dtype(its highest label)``: the first frame whose dtype uint16 cannot hold makes the
-    writer rewrite the frames written so far in the wider dtype and go on in it.
+    A stack starts as uint8 (255 cells or tracks, a quarter of the bytes of int32) and widens to
+    uint16 (65,535) or int32 when a frame needs it. Give each frame in
+    ``label_dtype(its highest label)``: the first frame whose dtype the stack's cannot hold makes
+    the writer rewrite the frames written so far in the wider dtype and go on in it.
     """
 
     def __init__(self, path: str | Path, shape: tuple[int, ...], background: bool = False):
-        super().__init__(path, shape, np.uint16, background)
+        super().__init__(path, shape, LABEL_DTYPES[0], background)
 
     def write(self, frame: np.ndarray) -> None:
         """Append the next frame (shape ``shape[1:]``), widening the stack if its dtype needs it."""

@@ -360,8 +360,8 @@ def segment_stack(
     stack : (T, C, Y, X) ndarray
         Canonical stack (usually a read-only memory map).
     nuclei_path, cytosol_path : path
-        Output ``.npy`` files, each (T, Y, X) uint16 (int32 if the movie has more than 65,535
-        cell ids; see :class:`nucleocyto.frames.LabelStackWriter`).
+        Output ``.npy`` files, each (T, Y, X) uint8, uint16 or int32: the narrowest that holds
+        the movie's cell ids (see :class:`nucleocyto.frames.LabelStackWriter`).
     params : MaskParams
     tracking : TrackParams
     nucleus_channel, poi_channel : int

@@ -224,7 +224,7 @@ def measure_stack(
     ----------
     stack : (T, C, Y, X) ndarray
     nuclei, cytosol : (T, Y, X) ndarray of int
-        Usually read-only memory maps (uint16 or int32).
+        Usually read-only memory maps (uint8, uint16 or int32).
     sample : str
     frame_interval_s : float or None
         Seconds between frames; ``time_s`` is NaN when None.
