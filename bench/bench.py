@@ -14,7 +14,9 @@ Usage::
    the pipeline's per-frame library calls on frames held in memory.
 3. Runs the workflow on the same movie with snakemake and reads each step's Snakemake benchmark
    file (wall-clock ``s``, ``cpu_time`` and peak resident memory ``max_rss``).
-4. Times ``snakemake -n`` on a sheet of ``--samples`` samples pointing at tiny TIFFs.
+4. Times ``snakemake -n`` on a sheet of ``--samples`` samples pointing at tiny TIFFs, for the
+   workflow and for ``bench/design_floor.smk`` (the same jobs stripped to their files, logs and
+   benchmarks: what any workflow of this design costs Snakemake).
 5. Writes a markdown report to ``--output`` and between the ``bench`` markers of ``--docs``
    (``--docs ''`` leaves the docs alone).
 
@@ -59,6 +61,8 @@ CORE_STEPS = ("ingest", "masks", "measure")
 #: Every per-sample step, in workflow order, then the all-samples step.
 STEPS = (*CORE_STEPS, "correlate", "figures", "aggregate")
 SAMPLE = "bench"
+#: The jobs of this design without the workflow's work, for the dry run's floor (see its header).
+DESIGN_FLOOR = REPO / "bench" / "design_floor.smk"
 FRAME_INTERVAL_S = 10.0
 MARKERS = ("<!-- bench:start -->", "<!-- bench:end -->")
 
@@ -192,10 +196,11 @@ def page_cache_write_speed(folder: Path, megabytes: int = 1024) -> tuple[float, 
 # --- the pipeline ----------------------------------------------------------------------------
 
 
-def snakemake(workdir: Path, sheet: Path, *args: str) -> float:
-    """Run this repository's workflow in ``workdir`` on ``sheet``; return the wall-clock seconds."""
+def snakemake(workdir: Path, sheet: Path, *args: str, snakefile: Path = REPO / "Snakefile") -> float:
+    """Run this repository's workflow (or ``snakefile``) in ``workdir`` on ``sheet``; return the
+    wall-clock seconds."""
     command = [
-        sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
+        sys.executable, "-m", "snakemake", "--snakefile", str(snakefile),
         "--directory", str(workdir), "--configfile", str(REPO / "config.yaml"),
         "--config", f"samples={sheet}", *args,
     ]
@@ -230,8 +235,9 @@ def step_benchmarks(workdir: Path) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("step")
 
 
-def time_dry_run(workdir: Path, n_samples: int) -> float:
-    """Seconds for ``snakemake -n`` on ``n_samples`` samples of tiny two-frame TIFFs."""
+def time_dry_run(workdir: Path, n_samples: int) -> tuple[float, float]:
+    """Seconds for ``snakemake -n`` on ``n_samples`` samples of tiny two-frame TIFFs: of the
+    workflow, then of :data:`DESIGN_FLOOR` on the same sheet."""
     movies = workdir / "tiny"
     movies.mkdir(parents=True, exist_ok=True)
     lines = ["sample\tpoi\tnucleus"]
@@ -242,7 +248,7 @@ def time_dry_run(workdir: Path, n_samples: int) -> float:
         lines.append(f"s{i:04d}\t{names['poi']}\t{names['nucleus']}")
     sheet = workdir / "samples.tsv"
     sheet.write_text("\n".join(lines) + "\n")
-    return snakemake(workdir, sheet, "-n")
+    return snakemake(workdir, sheet, "-n"), snakemake(workdir / "floor", sheet, "-n", snakefile=DESIGN_FLOOR)
 
 
 # --- the report ------------------------------------------------------------------------------
@@ -296,6 +302,7 @@ def report(args: argparse.Namespace, results: dict) -> str:
     compute_classic, compute_pipeline = results["compute"]
     written_mb_per_frame = 1000 * results["written_gb"] / frames
     first_write, again_write = results["write_gbps"]
+    dry_run, floor = results["dry_run"]
     lines += [
         f"| **ingest + masks + measure** | {core['s']:.1f} | **{ms(core['s']):.1f}** | "
         f"**{classic_wall / core['s']:.1f}** | {core['cpu_time']:.1f} | "
@@ -312,7 +319,9 @@ def report(args: argparse.Namespace, results: dict) -> str:
         f"both label stacks): at {first_write:.2f} GB/s that is {written_mb_per_frame / first_write:.1f} ms "
         "per frame of CPU time, before any computation.",
         f"- Peak RSS of the largest step: {steps['max_rss'].max():.0f} MB.",
-        f"- Dry run (`snakemake -n`) of {args.samples} samples: **{results['dry_run']:.1f} s**.",
+        f"- Dry run (`snakemake -n`) of {args.samples} samples: **{dry_run:.1f} s**. The same jobs stripped to "
+        f"what the design prescribes (per sample five jobs with their outputs, a log and a benchmark each; "
+        f"no parameters, resources or scripts: `bench/design_floor.smk`): {floor:.1f} s.",
         "",
         "Step times are Snakemake's wall-clock `s` and `cpu_time` (process start to end: they include Python "
         "start-up and imports); peak RSS is Snakemake's `max_rss`.",

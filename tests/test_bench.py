@@ -29,6 +29,32 @@ def test_bench_writes_its_report(tmp_path):
         row = re.search(rf"^\| {step} \| ([0-9.]+) \|.*\| ([0-9.]+|n/a) \|$", report, re.MULTILINE)
         assert row and float(row.group(1)) > 0, f"no timing for {step}"
     assert re.search(r"Dry run \(`snakemake -n`\) of 3 samples: \*\*[0-9.]+ s\*\*", report)
+    assert re.search(r"`bench/design_floor.smk`\): [0-9.]+ s\.", report)
     text = docs.read_text()
     assert text.startswith("Intro.") and text.endswith("Outro.\n") and report in text and "old table" not in text
     assert not (tmp_path / "scratch").exists(), "the scratch folder is left behind"
+
+
+def planned_jobs(snakefile, workdir, sheet):
+    """{rule: job count} of ``snakemake -n`` with ``snakefile`` on ``sheet``."""
+    command = [
+        sys.executable, "-m", "snakemake", "-n", "--snakefile", str(snakefile), "--directory", str(workdir),
+        "--configfile", str(REPO / "config.yaml"), "--config", f"samples={sheet}",
+    ]
+    result = subprocess.run(command, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    printed = result.stdout + result.stderr
+    table = printed[printed.index("Job stats:") : printed.index("total")]
+    return {rule: int(count) for rule, count in re.findall(r"^(\w+)\s+(\d+)$", table, re.MULTILINE)}
+
+
+def test_design_floor_plans_the_workflows_per_sample_jobs(tmp_path):
+    """The dry-run floor the bench reports is only a floor if it has the workflow's jobs."""
+    tiffs = [REPO / "data" / "demo" / f"demo_import_{channel}.tif" for channel in ("poi", "nucleus")]
+    sheet = tmp_path / "samples.tsv"
+    sheet.write_text("sample\tpoi\tnucleus\n" + "".join(f"s{i}\t{tiffs[0]}\t{tiffs[1]}\n" for i in range(3)))
+    workflow = planned_jobs(REPO / "Snakefile", tmp_path / "workflow", sheet)
+    floor = planned_jobs(REPO / "bench" / "design_floor.smk", tmp_path / "floor", sheet)
+    per_sample = ("ingest", "masks", "measure", "correlate", "figures")
+    expected = dict.fromkeys(per_sample, 3)
+    assert {rule: workflow[rule] for rule in per_sample} == {rule: floor[rule] for rule in per_sample} == expected

@@ -1,0 +1,108 @@
+# The least a dry run of this pipeline's design can cost, for bench.py to time next to the real
+# workflow: the jobs DESIGN.md prescribes (per sample ingest, masks, measure, correlate and
+# figures, then one aggregate), each with a log and a benchmark and the contracted outputs, but
+# no parameters, resources, scripts or validation. Usage (a dry run only; the rules only touch
+# files): snakemake -n -s bench/design_floor.smk --config samples=SHEET.tsv
+import csv
+
+with open(config["samples"]) as sheet:
+    SAMPLES = {row["sample"]: row for row in csv.DictReader(sheet, delimiter="\t")}
+TABLES = ["intensities.parquet", "correlation.parquet", "translocation.parquet"]
+FIGURES = ["overlay", "timecourse", "ratio", "correlation"]
+
+
+rule all:
+    input:
+        expand("results/{sample}/{table}", sample=SAMPLES, table=TABLES),
+        expand("results/{sample}/figures/{figure}.png", sample=SAMPLES, figure=FIGURES),
+        "results/summary.parquet",
+
+
+rule ingest:
+    input:
+        lambda wildcards: [SAMPLES[wildcards.sample]["poi"], SAMPLES[wildcards.sample]["nucleus"]],
+    output:
+        "results/{sample}/stack.npy",
+        "results/{sample}/metadata.json",
+    log:
+        "logs/ingest/{sample}.log",
+    benchmark:
+        "benchmarks/ingest/{sample}.tsv"
+    shell:
+        "touch {output}"
+
+
+rule masks:
+    input:
+        "results/{sample}/stack.npy",
+    output:
+        "results/{sample}/nuclei.npy",
+        "results/{sample}/cytosol.npy",
+    log:
+        "logs/masks/{sample}.log",
+    benchmark:
+        "benchmarks/masks/{sample}.tsv"
+    shell:
+        "touch {output}"
+
+
+rule measure:
+    input:
+        "results/{sample}/stack.npy",
+        "results/{sample}/nuclei.npy",
+        "results/{sample}/cytosol.npy",
+    output:
+        "results/{sample}/intensities.parquet",
+    log:
+        "logs/measure/{sample}.log",
+    benchmark:
+        "benchmarks/measure/{sample}.tsv"
+    shell:
+        "touch {output}"
+
+
+rule correlate:
+    input:
+        "results/{sample}/stack.npy",
+        "results/{sample}/nuclei.npy",
+        "results/{sample}/cytosol.npy",
+        "results/{sample}/intensities.parquet",
+    output:
+        "results/{sample}/correlation.parquet",
+        "results/{sample}/translocation.parquet",
+    log:
+        "logs/correlate/{sample}.log",
+    benchmark:
+        "benchmarks/correlate/{sample}.tsv"
+    shell:
+        "touch {output}"
+
+
+rule figures:
+    input:
+        "results/{sample}/stack.npy",
+        "results/{sample}/nuclei.npy",
+        "results/{sample}/cytosol.npy",
+        "results/{sample}/intensities.parquet",
+        "results/{sample}/correlation.parquet",
+    output:
+        expand("results/{{sample}}/figures/{figure}.png", figure=FIGURES),
+    log:
+        "logs/figures/{sample}.log",
+    benchmark:
+        "benchmarks/figures/{sample}.tsv"
+    shell:
+        "touch {output}"
+
+
+rule aggregate:
+    input:
+        expand("results/{sample}/translocation.parquet", sample=SAMPLES),
+    output:
+        "results/summary.parquet",
+    log:
+        "logs/aggregate.log",
+    benchmark:
+        "benchmarks/aggregate.tsv"
+    shell:
+        "touch {output}"
