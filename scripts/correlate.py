@@ -20,7 +20,7 @@ def main(snakemake):
     shuffles, block = params["costes_shuffles"], params["psf_fwhm_px"]
     if shuffles:
         log.info("Costes test: %d shuffles of %d px blocks per frame and scope", shuffles, block)
-    table = correlate_stack(*arrays, sample, interval, shuffles, block, params["seed"])
+    table = correlate_stack(*arrays, sample, interval, shuffles, block, params["seed"], threads=snakemake.threads)
     write_parquet(table, snakemake.output.correlation, meta)
     intensities = pd.read_parquet(snakemake.input.intensities)
     translocation = temporal_correlations(intensities, sample, interval, params["detrend"], params["max_lag_frames"])

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from nucleocyto.correlation import correlate_stack
 from nucleocyto.frames import FrameWriter, LabelStackWriter, label_dtype, map_frames, release_pages
 from nucleocyto.masks import nucleus_labels, segment_stack
 from nucleocyto.tracking import TrackParams
@@ -145,8 +146,14 @@ def test_threaded_steps_equal_one_thread(tmp_path):
         nuclei, cytosol = tmp_path / f"n{threads}.npy", tmp_path / f"c{threads}.npy"
         counts = segment_stack(stack, nuclei, cytosol, threads=threads)
         labels = np.load(nuclei), np.load(cytosol)
-        outputs[threads] = counts, labels, measure_stack(stack, *labels, "s", 2.0, threads=threads)
+        outputs[threads] = (
+            counts,
+            labels,
+            measure_stack(stack, *labels, "s", 2.0, threads=threads),
+            correlate_stack(stack, *labels, "s", 2.0, shuffles=5, threads=threads),  # seeded per frame
+        )
     assert outputs[1][0] == outputs[2][0] and max(outputs[1][0]) == 6
     for serial, threaded in zip(outputs[1][1], outputs[2][1]):
         np.testing.assert_array_equal(serial, threaded)
     assert outputs[1][2].equals(outputs[2][2])
+    assert outputs[1][3].equals(outputs[2][3]) and outputs[1][3]["costes_p"].notna().any()

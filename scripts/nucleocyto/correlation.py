@@ -106,6 +106,7 @@ def correlate_stack(
     shuffles: int = 0,
     block_px: int = 3,
     seed: int = 0,
+    threads: int = 1,
 ) -> pd.DataFrame:
     """The per-frame correlation table of a movie, a few frames in memory at a time.
 
@@ -117,7 +118,9 @@ def correlate_stack(
         Costes' randomisation test, see :func:`frame_correlations`.
     seed : int
         Frame t shuffles with ``numpy.random.default_rng((seed, t))``: reproducible, and
-        independent of the other frames.
+        independent of the other frames (and of ``threads``).
+    threads : int
+        Frames correlated at once (see :func:`nucleocyto.frames.map_frames`).
 
     Returns
     -------
@@ -130,6 +133,7 @@ def correlate_stack(
             shuffles, block_px, np.random.default_rng((seed, t)),
         ),
         stack.shape[0],
+        threads,
         release=(stack, nuclei, cytosol),
     )
     table = movie_table(frames, sample, frame_interval_s)

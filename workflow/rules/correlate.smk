@@ -11,6 +11,7 @@ rule correlate:
         translocation="results/{sample}/translocation.parquet",
     params:
         correlation=config["correlation"],
+    threads: 2
     resources:
         mem_mb=memory_mb(2.0),
         runtime=runtime_min,
