@@ -55,7 +55,7 @@ def test_resources_scale_with_movie_size_and_attempt(tmp_path):
     for rule in SAMPLE_RULES:
         small, big = first[rule, "small"], first[rule, "big"]
         assert 1000 <= int(small["mem_mb"]) < 1010 and small["runtime"] == "10", rule
-        assert int(big["mem_mb"]) >= 1000 + 0.5 * 2000 and big["runtime"] == "30", rule
+        assert int(big["mem_mb"]) >= 1000 + 0.1 * 2000 and big["runtime"] == "30", rule
         assert int(retry[rule, "big"]["mem_mb"]) == 2 * int(big["mem_mb"]) and retry[rule, "big"]["runtime"] == "60"
 
 

@@ -13,7 +13,7 @@ rule correlate:
         correlation=config["correlation"],
     threads: 2
     resources:
-        mem_mb=memory_mb(2.0),
+        mem_mb=memory_mb(0.25),
         runtime=runtime_min,
     group:
         "sample"

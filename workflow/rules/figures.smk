@@ -50,7 +50,7 @@ rule figures:
         max_cells=config["figures"]["max_cells"],
         dpi=config["figures"]["dpi"],
     resources:
-        mem_mb=memory_mb(0.5),
+        mem_mb=memory_mb(0.25),
         runtime=runtime_min,
     group:
         "sample"

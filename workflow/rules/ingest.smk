@@ -10,7 +10,7 @@ rule ingest:
         calibration=calibration_override,
     threads: 2
     resources:
-        mem_mb=memory_mb(1.0),
+        mem_mb=memory_mb(0.1),
         runtime=runtime_min,
     group:
         "sample"

@@ -11,7 +11,7 @@ rule masks:
         tracking=config["tracking"],
     threads: 2
     resources:
-        mem_mb=memory_mb(3.0),
+        mem_mb=memory_mb(0.1),
         runtime=runtime_min,
     group:
         "sample"

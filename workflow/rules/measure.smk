@@ -13,7 +13,7 @@ rule measure:
         background=config["background"],
     threads: 2
     resources:
-        mem_mb=memory_mb(3.0),
+        mem_mb=memory_mb(0.25),
         runtime=runtime_min,
     group:
         "sample"
