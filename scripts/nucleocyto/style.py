@@ -82,13 +82,12 @@ def figure(width_in: float, height_in: float, ncols: int = 1, nrows: int = 1, **
 def save(fig, png_path: str | Path, svg_path: str | Path, dpi: int) -> None:
     """Write ``fig`` as PNG (at ``dpi``) and SVG, each atomically, then close it.
 
-    The layout is computed once and then frozen, so both files share it (and it is not computed
-    again per file, which is slow for figures with many panels)."""
+    The layout is computed once, while the PNG is drawn, and then frozen, so the SVG shares it
+    (and it is not computed again, which is slow for figures with many panels)."""
     with plt.rc_context(RC):
-        fig.canvas.draw()
-        fig.set_layout_engine("none")
         with atomic_path(png_path) as tmp:
             fig.savefig(tmp, dpi=dpi, format="png", metadata={"Software": None})
+        fig.set_layout_engine("none")
         with atomic_path(svg_path) as tmp:
             fig.savefig(tmp, format="svg", metadata={"Date": None})
     plt.close(fig)
