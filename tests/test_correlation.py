@@ -18,7 +18,7 @@ from scipy import ndimage, signal, stats
 from skimage import measure
 
 from conftest import REPO, run_snakemake, write_sheet
-from nucleocyto.coloc import colocalisation_by_label, costes_pvalue_by_label, pearson_by_label
+from nucleocyto.coloc import average_ranks, colocalisation_by_label, costes_pvalue_by_label, pearson_by_label
 from nucleocyto.correlation import COLUMNS, TEMPORAL_COLUMNS, frame_correlations, temporal_correlations
 from nucleocyto.masks import nucleus_labels, ring_labels
 from nucleocyto.measure import measure_stack
@@ -304,6 +304,21 @@ def test_frame_table_scopes_and_columns():
 
 
 # --- over time -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        np.array([], np.float64),
+        np.array([3.0]),
+        np.random.default_rng(1).normal(size=40),
+        np.random.default_rng(2).integers(0, 5, 60),  # many ties
+        np.random.default_rng(3).integers(-3, 3, 30).astype(np.float64) / 7,  # tied floats
+        np.random.default_rng(4).integers(0, 2**40, 50),  # too wide a range to count: sorted
+    ],
+)
+def test_average_ranks_equal_scipy(values):
+    np.testing.assert_array_equal(average_ranks(values), stats.rankdata(values))
 
 
 @pytest.mark.parametrize("seed", range(5))

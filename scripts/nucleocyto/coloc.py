@@ -233,6 +233,13 @@ def _centred_ranks(bins: _Bins, count: np.ndarray) -> np.ndarray:
     return (below - group_start) + (bins.count - count[bins.group]) / 2.0
 
 
+def average_ranks(values: np.ndarray) -> np.ndarray:
+    """Average ranks of ``values`` (n,) of int or finite float: (n,) float64, 1-based, ties sharing
+    their mean rank (as ``scipy.stats.rankdata``), from the same bins as Spearman's rho of pixels."""
+    bins = _bins(values, np.zeros(len(values), np.intp), 1)
+    return _centred_ranks(bins, np.array([len(values)]))[bins.code] + (len(values) + 1) / 2
+
+
 def pearson_by_label(
     x: np.ndarray, y: np.ndarray, labels: np.ndarray, ids: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
+
+from .coloc import average_ranks
 
 #: Detrending methods of :func:`detrend`.
 DETRENDS = ("linear", "exponential", "difference")
@@ -29,7 +30,7 @@ def pearson(a: np.ndarray, b: np.ndarray) -> float:
 def spearman(a: np.ndarray, b: np.ndarray) -> float:
     """Spearman rho (Pearson r of average ranks) over positions where both are finite."""
     keep = np.isfinite(a) & np.isfinite(b)
-    return pearson(stats.rankdata(a[keep]), stats.rankdata(b[keep]))
+    return pearson(average_ranks(a[keep]), average_ranks(b[keep]))
 
 
 def detrend(trace: np.ndarray, method: str) -> np.ndarray:
