@@ -155,8 +155,8 @@ class LabelStackWriter(FrameWriter):
 
     A stack starts as uint8 (255 cells or tracks, a quarter of the bytes of int32) and widens to
     uint16 (65,535) or int32 when a frame needs it. Give each frame in
-    ``label_dtype(its highest label)``: the first frame whose dtype the stack's cannot hold makes
-    the writer rewrite the frames written so far in the wider dtype and go on in it.
+    ``label_dtype(its highest label)``: a frame of a wider dtype than the stack's makes the writer
+    rewrite the frames written so far in that dtype and go on in it.
     """
 
     def __init__(self, path: str | Path, shape: tuple[int, ...], background: bool = False):
