@@ -61,8 +61,7 @@ def frame_objects(labels: np.ndarray) -> FrameObjects:
     pixels = labelled_pixels(labels)
     values = pixels.labels
     counts = np.bincount(values)
-    ids = np.flatnonzero(counts)
-    ids = ids[ids > 0]
+    ids = np.flatnonzero(counts)  # labelled pixels only: label 0 is never counted
     rows, cols = np.divmod(pixels.index, labels.shape[1])
     area = counts[ids]
     centroids = np.stack(
