@@ -1,5 +1,5 @@
 # The least a dry run of this pipeline's design can cost, for bench.py to time next to the real
-# workflow: the jobs DESIGN.md prescribes (per sample ingest, masks, measure, correlate and
+# workflow: the jobs of the data contract (docs/outputs.md: per sample ingest, masks, measure, correlate and
 # figures, then one aggregate), each with a log and a benchmark and the contracted outputs, but
 # no parameters, resources, scripts or validation. Usage (a dry run only; the rules only touch
 # files): snakemake -n -s bench/design_floor.smk --config samples=SHEET.tsv
@@ -37,7 +37,7 @@ rule masks:
         "results/{sample}/stack.npy",
     output:
         "results/{sample}/nuclei.npy",
-        "results/{sample}/cytosol.npy",
+        "results/{sample}/cytoplasm.npy",
     log:
         "logs/masks/{sample}.log",
     benchmark:
@@ -50,7 +50,7 @@ rule measure:
     input:
         "results/{sample}/stack.npy",
         "results/{sample}/nuclei.npy",
-        "results/{sample}/cytosol.npy",
+        "results/{sample}/cytoplasm.npy",
     output:
         "results/{sample}/intensities.parquet",
     log:
@@ -65,7 +65,7 @@ rule correlate:
     input:
         "results/{sample}/stack.npy",
         "results/{sample}/nuclei.npy",
-        "results/{sample}/cytosol.npy",
+        "results/{sample}/cytoplasm.npy",
         "results/{sample}/intensities.parquet",
     output:
         "results/{sample}/correlation.parquet",
@@ -82,7 +82,7 @@ rule figures:
     input:
         "results/{sample}/stack.npy",
         "results/{sample}/nuclei.npy",
-        "results/{sample}/cytosol.npy",
+        "results/{sample}/cytoplasm.npy",
         "results/{sample}/intensities.parquet",
         "results/{sample}/correlation.parquet",
     output:

@@ -1,15 +1,12 @@
-"""Snakemake script: all samples' translocation tables -> summary.parquet."""
+"""Rule aggregate: all samples' translocation tables -> summary.parquet."""
 
-import pandas as pd
-
-from nucleocyto.step import provenance, run_step
-from nucleocyto.tables import write_parquet
+from _snakemake import provenance, run
+from nucleocyto import steps
 
 
 def main(snakemake):
-    table = pd.concat([pd.read_parquet(path) for path in snakemake.input.translocation], ignore_index=True)
-    table.insert(1, "condition", table["sample"].map(snakemake.params.conditions))
-    write_parquet(table, snakemake.output.summary, provenance(snakemake))
+    steps.aggregate(snakemake.input.translocation, snakemake.params.conditions, snakemake.output.summary,
+                    provenance(snakemake))
 
 
-run_step(main, snakemake)  # noqa: F821 (defined by Snakemake)
+run(main, snakemake)  # noqa: F821 (defined by Snakemake)

@@ -19,7 +19,6 @@ import pandas as pd
 import pytest
 import tifffile
 import yaml
-
 from conftest import REPO, run_snakemake, write_sheet
 from movies import tiny_movie
 
@@ -78,9 +77,9 @@ TIFF_CASES = [
     Case("frames_differ", "sample '<sample>': <poi> has <n> frames but <nucleus> has <n>.", separate("longer")),
     Case("nan_values", "sample '<sample>', poi channel, <poi>: frame <n> contains NaN or infinite values.",
          separate("nan_values", "float_nucleus")),
-    Case("inf_values", "sample '<sample>', nucleus channel, <nucleus>: frame <n> contains NaN or infinite values.",
+    Case("inf_values", "sample '<sample>', marker channel, <nucleus>: frame <n> contains NaN or infinite values.",
          {"poi": "data/float_poi.tif", "nucleus": "data/inf_values.tif"}),
-    Case("channel_out_of_range", "sample '<sample>', nucleus channel, <image>: channel index <n> is out of range "
+    Case("channel_out_of_range", "sample '<sample>', marker channel, <image>: channel index <n> is out of range "
          "for a file with <n> channels.", {"image": "data/two_channels.tif", "poi_channel": 0, "nucleus_channel": 5}),
     Case("channel_not_named", "sample '<sample>', poi channel, <poi>: the file has <n> channels; name the channel "
          "index in the sample sheet.", separate("two_channels")),

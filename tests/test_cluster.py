@@ -16,7 +16,6 @@ import time
 
 import pyarrow.parquet as pq
 import pytest
-
 from cluster.local_slurm import LocalSlurm, install, unavailable_reason
 from conftest import REPO, run_snakemake, write_sheet
 
@@ -148,7 +147,7 @@ def test_each_job_has_a_cpu_per_thread(cluster_run):
 def test_results_identical_to_local_run(cluster_run, demo_run, sample):
     workdir, _, _ = cluster_run
     cluster, local = workdir / "results" / sample, demo_run / "results" / sample
-    for name in ("stack.npy", "nuclei.npy", "cytosol.npy", "metadata.json"):
+    for name in ("stack.npy", "nuclei.npy", "cytoplasm.npy", "metadata.json"):
         assert (cluster / name).read_bytes() == (local / name).read_bytes(), name
     for name in ("intensities.parquet", "correlation.parquet", "translocation.parquet"):
         assert pq.read_table(cluster / name).equals(pq.read_table(local / name), check_metadata=True), name

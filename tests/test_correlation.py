@@ -14,16 +14,27 @@ import pandas as pd
 import pytest
 import tifffile
 import yaml
+from conftest import REPO, run_snakemake, write_sheet
+from nucleocyto.coloc.costes import costes_pvalue_by_label
+from nucleocyto.coloc.grouped import average_ranks
+from nucleocyto.coloc.pixel import colocalisation_by_label
+from nucleocyto.coloc.scopes import COLUMNS, frame_correlations
+from nucleocyto.coloc.temporal import (
+    TEMPORAL_COLUMNS,
+    best_lag,
+    detrend,
+    lagged_pearson,
+    pearson,
+    spearman,
+    temporal_correlations,
+)
+from nucleocyto.io.tables import read_provenance
+from nucleocyto.measure.cells import cell_table
+from nucleocyto.movie import measure_stack
+from nucleocyto.segment.nuclei import nucleus_labels
+from nucleocyto.segment.rings import ring_labels
 from scipy import ndimage, signal, stats
 from skimage import measure
-
-from conftest import REPO, run_snakemake, write_sheet
-from nucleocyto.coloc import average_ranks, colocalisation_by_label, costes_pvalue_by_label, pearson_by_label
-from nucleocyto.correlation import COLUMNS, TEMPORAL_COLUMNS, frame_correlations, temporal_correlations
-from nucleocyto.masks import nucleus_labels, ring_labels
-from nucleocyto.measure import measure_stack
-from nucleocyto.tables import read_provenance
-from nucleocyto.temporal import best_lag, detrend, lagged_pearson, pearson, spearman
 
 TOL = 1e-12
 
@@ -76,7 +87,6 @@ def test_measures_equal_references_on_random_data(seed, integer):
         if row["pearson_r"] > 0:
             assert np.isfinite([row["costes_threshold_x"], row["costes_threshold_y"]]).all()
         check_against_references(x, y, labels == k, row)
-    np.testing.assert_array_equal(pearson_by_label(x, y, labels, ids)[0], result["pearson_r"])
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +101,7 @@ def real_frames(real_movie):
 
 
 def test_measures_equal_references_on_real_frames(real_frames):
-    names = {"costes_threshold_poi": "costes_threshold_x", "costes_threshold_nucleus": "costes_threshold_y"}
+    names = {"costes_threshold_poi": "costes_threshold_x", "costes_threshold_marker": "costes_threshold_y"}
     for poi, marker, nuclei, ring in real_frames:
         table = frame_correlations(np.stack([poi, marker]), nuclei, ring).rename(columns=names)
         cells = np.where(nuclei > 0, nuclei, ring)
@@ -260,12 +270,12 @@ def test_costes_p_small_for_colocalised_spread_for_independent():
     for seed in range(30):
         rng = np.random.default_rng(seed)
         x, y = smooth_field(rng, shape), smooth_field(rng, shape)
-        r = pearson_by_label(x, y, labels, one)[0][0]
+        r = colocalisation_by_label(x, y, labels, one)["pearson_r"][0]
         assert abs(r) < 0.35
         independent.append(costes_pvalue_by_label(x, y, labels, one, block, shuffles, rng)[0])
         if seed < 5:
             y = x + 0.2 * y
-            assert pearson_by_label(x, y, labels, one)[0][0] > 0.95
+            assert colocalisation_by_label(x, y, labels, one)["pearson_r"][0] > 0.95
             colocalised.append(costes_pvalue_by_label(x, y, labels, one, block, shuffles, rng)[0])
     assert max(colocalised) == pytest.approx(1 / (shuffles + 1))
     independent = np.array(independent)
@@ -376,14 +386,14 @@ def test_best_lag_finds_a_known_delay():
     assert all(math.isnan(v) for v in best_lag(np.full(10, np.nan), a[:10], 2))
 
 
-def synthetic_intensities(nucleus: np.ndarray, cytosol: np.ndarray, frames_of_cell_2: set[int]) -> pd.DataFrame:
-    """POI rows of an intensities table: cell 1 in every frame, cell 2 (same means) in some."""
+def synthetic_cells(nucleus: np.ndarray, cytoplasm: np.ndarray, frames_of_cell_2: set[int]) -> pd.DataFrame:
+    """A cells table: cell 1 in every frame, cell 2 (same means) in some, and the pooled row
+    (cell 0, the same means) in every frame."""
     rows = []
     for t in range(len(nucleus)):
-        for cell in (1, 2) if t in frames_of_cell_2 else (1,):
-            for region, mean in (("nucleus", nucleus[t]), ("cytosol", cytosol[t])):
-                rows.append({"sample": "s", "frame": t, "time_s": 10.0 * t, "cell_id": cell, "region": region,
-                             "channel": "poi", "mean": mean, "sum": mean * 50, "area_px": 50})
+        for cell in (0, 1, 2) if t in frames_of_cell_2 else (0, 1):
+            rows.append({"sample": "s", "frame": t, "time_s": 10.0 * t, "cell_id": cell,
+                         "poi_nucleus_mean": nucleus[t], "poi_cytoplasm_mean": cytoplasm[t]})
     return pd.DataFrame(rows)
 
 
@@ -391,35 +401,35 @@ def test_temporal_table_uses_frame_positions():
     """A cell absent from some frames keeps its frames in place: lags and differences stay right."""
     rng = np.random.default_rng(4)
     base = 500 + 50 * rng.normal(size=32)
-    nucleus, cytosol = base[2:], 1000 - base[:-2]  # cytosol[t] = 1000 - nucleus[t - 2]
+    nucleus, cytoplasm = base[2:], 1000 - base[:-2]  # cytoplasm[t] = 1000 - nucleus[t - 2]
     present = set(range(0, 10)) | set(range(16, 30))
-    table = temporal_correlations(synthetic_intensities(nucleus, cytosol, present), "s", 10.0, "difference", 4)
+    table = temporal_correlations(synthetic_cells(nucleus, cytoplasm, present), "s", 10.0, "difference", 4)
     assert list(table.columns) == list(TEMPORAL_COLUMNS)
     assert list(table["cell_id"]) == [0, 1, 2] and list(table["n_frames"]) == [30, 30, 24]
     for _, row in table.iterrows():
         assert row["xcorr_lag_frames"] == 2 and row["xcorr_lag_s"] == 20.0
         assert row["xcorr_r"] == pytest.approx(-1.0, abs=TOL)
     pooled = table.iloc[0]
-    assert pooled["temporal_pearson_r"] == pytest.approx(stats.pearsonr(nucleus, cytosol).statistic, abs=TOL)
-    assert pooled["temporal_spearman_rho"] == pytest.approx(stats.spearmanr(nucleus, cytosol).statistic, abs=TOL)
+    assert pooled["temporal_pearson_r"] == pytest.approx(stats.pearsonr(nucleus, cytoplasm).statistic, abs=TOL)
+    assert pooled["temporal_spearman_rho"] == pytest.approx(stats.spearmanr(nucleus, cytoplasm).statistic, abs=TOL)
     assert pooled["temporal_pearson_r_detrended"] == pytest.approx(
-        stats.pearsonr(np.diff(nucleus), np.diff(cytosol)).statistic, abs=TOL
+        stats.pearsonr(np.diff(nucleus), np.diff(cytoplasm)).statistic, abs=TOL
     )
 
 
 def test_real_movie_temporal_correlation(real_movie):
     """Pooled traces of the real movie: raw and linearly detrended r equal scipy's on the classic
-    whole-mask means (DESIGN.md), computed independently here."""
+    whole-mask means (docs/method.md), computed independently here."""
     poi, marker = (tifffile.imread(path) for path in real_movie)
     nuclei = np.stack([nucleus_labels(frame) for frame in marker])
     rings = np.stack([ring_labels(frame) for frame in nuclei])
     intensities = measure_stack(np.stack([poi, marker], axis=1), nuclei, rings, "nls", 60.0)
-    table = temporal_correlations(intensities, "nls", 60.0, "linear", 5).set_index("cell_id")
-    masks = {"nucleus": nuclei > 0, "cytosol": rings > 0}
+    table = temporal_correlations(cell_table(intensities), "nls", 60.0, "linear", 5).set_index("cell_id")
+    masks = {"nucleus": nuclei > 0, "cytoplasm": rings > 0}
     classic = {region: np.array([p[m].mean() for p, m in zip(poi, mask)]) for region, mask in masks.items()}
     pooled = table.loc[0]
-    expected_raw = stats.pearsonr(classic["nucleus"], classic["cytosol"]).statistic
-    expected_flat = stats.pearsonr(*(signal.detrend(classic[r]) for r in ("nucleus", "cytosol"))).statistic
+    expected_raw = stats.pearsonr(classic["nucleus"], classic["cytoplasm"]).statistic
+    expected_flat = stats.pearsonr(*(signal.detrend(classic[r]) for r in ("nucleus", "cytoplasm"))).statistic
     assert pooled["temporal_pearson_r"] == pytest.approx(expected_raw, abs=TOL)
     assert pooled["temporal_pearson_r_detrended"] == pytest.approx(expected_flat, abs=TOL)
     assert pooled["temporal_pearson_r_detrended"] < pooled["temporal_pearson_r"] < -0.5  # NLS shuttling
@@ -450,7 +460,7 @@ def test_correlate_rule_uses_its_parameters(tmp_path):
     assert list(translocation.columns) == list(TEMPORAL_COLUMNS)
     assert translocation["xcorr_lag_frames"].abs().max() <= 2
     np.testing.assert_array_equal(translocation["xcorr_lag_s"], translocation["xcorr_lag_frames"] * 30.0)
-    assert (translocation["temporal_pearson_r_detrended"] < -0.9).all()  # import: nucleus up as cytosol goes down
+    assert (translocation["temporal_pearson_r_detrended"] < -0.9).all()  # import: nucleus up as cytoplasm goes down
 
 
 def test_lags_longer_than_the_movie_are_undefined():

@@ -8,12 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-
 from conftest import REPO, run_snakemake, write_sheet
 from make_demo_data import write_imagej
-from nucleocyto.masks import segment_stack
-from nucleocyto.measure import measure_stack
-from nucleocyto.params import MaskParams, TrackParams
+from nucleocyto.config import MaskParams, TrackParams
+from nucleocyto.movie import measure_stack, segment_stack
 from nucleocyto.synthetic import grid_cells, render_movie
 
 SHAPE = (120, 160)
@@ -62,7 +60,7 @@ def nuclear_r(intensities: pd.DataFrame, nuclei: np.ndarray, truth: pd.DataFrame
 
 
 def segment(stack, tmp_path, masks: MaskParams, tracking: TrackParams):
-    paths = tmp_path / "nuclei.npy", tmp_path / "cytosol.npy"
+    paths = tmp_path / "nuclei.npy", tmp_path / "cytoplasm.npy"
     segment_stack(stack, *paths, masks, tracking)
     return np.load(paths[0]), np.load(paths[1])
 
@@ -73,7 +71,7 @@ def test_the_movie_is_crowded(movie, tmp_path):
     assert truth["cell"].nunique() >= 5
     path = truth.groupby("cell")[["y", "x"]].agg(lambda s: s.max() - s.min())
     assert (np.hypot(path["y"], path["x"]) > 5).all(), "every cell moves"
-    nuclei, _ = segment(stack, tmp_path, MaskParams(), TrackParams())
+    nuclei, _ = segment(stack, tmp_path, MaskParams(), TrackParams("none"))
     per_frame = nuclei.reshape(N_FRAMES, -1).max(axis=1)
     assert per_frame.min() < truth["cell"].nunique(), "without splitting, touching nuclei merge"
 
@@ -82,17 +80,17 @@ def test_the_movie_is_crowded(movie, tmp_path):
 def test_each_cell_keeps_one_id_and_follows_the_truth(movie, tmp_path, method):
     stack, truth = movie
     tracking = TrackParams(method=method, max_displacement_px=MAX_DISPLACEMENT_PX)
-    nuclei, cytosol = segment(stack, tmp_path, MaskParams(split_touching=True), tracking)
+    nuclei, cytoplasm = segment(stack, tmp_path, MaskParams(split_touching=True), tracking)
     assert identity_accuracy(nuclei, truth) == 1.0
     assert nuclei.max() == truth["cell"].nunique(), "no spurious tracks"
-    intensities = measure_stack(stack, nuclei, cytosol, "crowded", None)
+    intensities = measure_stack(stack, nuclei, cytoplasm, "crowded", None)
     assert nuclear_r(intensities, nuclei, truth).min() >= 0.99
 
 
 def test_without_tracking_ids_are_not_stable(movie, tmp_path):
     """The identity measure can fail: per-frame raster labels swap as cells drift."""
     stack, truth = movie
-    nuclei, _ = segment(stack, tmp_path, MaskParams(split_touching=True), TrackParams())
+    nuclei, _ = segment(stack, tmp_path, MaskParams(split_touching=True), TrackParams("none"))
     assert identity_accuracy(nuclei, truth) < 1.0
 
 
@@ -119,7 +117,7 @@ def crowded_run(tmp_path_factory, movie):
     config["samples"] = str(sheet)
     config["masks"].update(split_touching=True, ring_contact_px=1)
     config["tracking"] = {"method": "overlap", "max_displacement_px": MAX_DISPLACEMENT_PX, "max_gap_frames": 1}
-    config["background"].update(method="fixed", fixed={"poi": 100.0, "nucleus": 100.0})
+    config["background"].update(method="fixed", fixed={"poi": 100.0, "marker": 100.0})
     (workdir / "crowded.yaml").write_text(yaml.safe_dump(config))
     run_snakemake(workdir, "--cores", "2", "--configfile", str(workdir / "crowded.yaml"))
     return workdir / "results" / "crowded", truth
@@ -128,12 +126,12 @@ def crowded_run(tmp_path_factory, movie):
 @pytest.mark.workflow
 def test_workflow_label_stacks_carry_track_ids(crowded_run):
     results, truth = crowded_run
-    nuclei, cytosol = np.load(results / "nuclei.npy"), np.load(results / "cytosol.npy")
+    nuclei, cytoplasm = np.load(results / "nuclei.npy"), np.load(results / "cytoplasm.npy")
     assert identity_accuracy(nuclei, truth) == 1.0
     assert set(np.unique(nuclei)) == set(range(truth["cell"].nunique() + 1))
-    assert not (nuclei.astype(bool) & cytosol.astype(bool)).any()
+    assert not (nuclei.astype(bool) & cytoplasm.astype(bool)).any()
     for t in range(N_FRAMES):
-        assert set(np.unique(cytosol[t])) <= set(np.unique(nuclei[t]))
+        assert set(np.unique(cytoplasm[t])) <= set(np.unique(nuclei[t]))
 
 
 @pytest.mark.workflow
@@ -144,7 +142,7 @@ def test_workflow_per_cell_traces_follow_the_truth(crowded_run):
     assert (intensities["background"] == 100.0).all()
     assert nuclear_r(intensities, nuclei, truth).min() >= 0.99
     cells = pd.read_parquet(results / "cells.parquet")
-    ids = truth.assign(cell_id=true_ids(nuclei, truth), ratio=truth["nucleus_poi"] / truth["cytosol_poi"])
+    ids = truth.assign(cell_id=true_ids(nuclei, truth), ratio=truth["nucleus_poi"] / truth["cytoplasm_poi"])
     merged = ids.merge(cells, on=["frame", "cell_id"], validate="one_to_one")
     assert len(merged) == len(truth)
     assert np.corrcoef(merged["nc_ratio"], merged["ratio"])[0, 1] > 0.99
@@ -153,7 +151,7 @@ def test_workflow_per_cell_traces_follow_the_truth(crowded_run):
 
 @pytest.mark.workflow
 def test_workflow_tracked_cells_show_import(crowded_run):
-    """With stable ids every cell's nuclear and cytosolic POI are anti-correlated over time."""
+    """With stable ids every cell's nuclear and cytoplasmic POI are anti-correlated over time."""
     results, truth = crowded_run
     translocation = pd.read_parquet(results / "translocation.parquet")
     cells = translocation[translocation["cell_id"] > 0]

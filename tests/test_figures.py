@@ -11,17 +11,18 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.image import imread
-
-from nucleocyto import figures_sample as draw
-from nucleocyto.correlation import correlate_stack, temporal_correlations
+from nucleocyto.coloc.temporal import temporal_correlations
 from nucleocyto.errors import InputError
-from nucleocyto.figures import montage_frames, select_cells, split_cells, spread
-from nucleocyto.figures_summary import NO_CONDITION, condition_groups, summary
-from nucleocyto.masks import nucleus_labels, ring_labels
-from nucleocyto.measure import cell_table
-from nucleocyto.measure import measure_stack
-from nucleocyto.report_tables import cell_summary, sample_table, write_html
-from nucleocyto.style import PAGE_WIDTH_IN, save, time_axis
+from nucleocyto.io.tables import write_html
+from nucleocyto.measure.cells import cell_table
+from nucleocyto.movie import correlate_stack, measure_stack
+from nucleocyto.plots import sample as draw
+from nucleocyto.plots.data import montage_frames, select_cells, split_cells, spread
+from nucleocyto.plots.report import cell_summary, sample_table
+from nucleocyto.plots.style import PAGE_WIDTH_IN, save, time_axis
+from nucleocyto.plots.summary import NO_CONDITION, condition_groups, summary
+from nucleocyto.segment.nuclei import nucleus_labels
+from nucleocyto.segment.rings import ring_labels
 from nucleocyto.synthetic import grid_cells, render_movie
 
 N_FRAMES, SHAPE, INTERVAL_S, PIXEL_UM = 10, (120, 120), 30.0, 0.325
@@ -32,13 +33,13 @@ def analyse(poi: np.ndarray, marker: np.ndarray, sample: str) -> dict:
     correlations; returns every table and array the figures take."""
     stack = np.stack([poi, marker], axis=1)
     nuclei = np.stack([nucleus_labels(frame) for frame in marker])
-    cytosol = np.stack([ring_labels(frame) for frame in nuclei])
-    intensities = measure_stack(stack, nuclei, cytosol, sample, INTERVAL_S)
+    cytoplasm = np.stack([ring_labels(frame) for frame in nuclei])
+    intensities = measure_stack(stack, nuclei, cytoplasm, sample, INTERVAL_S)
     cells, pooled = split_cells(cell_table(intensities))
     return {
-        "stack": stack, "nuclei": nuclei, "cytosol": cytosol, "intensities": intensities,
-        "correlation": correlate_stack(stack, nuclei, cytosol, sample, INTERVAL_S),
-        "translocation": temporal_correlations(intensities, sample, INTERVAL_S),
+        "stack": stack, "nuclei": nuclei, "cytoplasm": cytoplasm, "intensities": intensities,
+        "correlation": correlate_stack(stack, nuclei, cytoplasm, sample, INTERVAL_S),
+        "translocation": temporal_correlations(cell_table(intensities), sample, INTERVAL_S, "linear", 5),
         "cells": cells, "pooled": pooled,
     }
 
@@ -54,7 +55,7 @@ def build(name: str, movie: dict):
     """One of the per-sample figures of ``movie``."""
     cells, pooled = movie["cells"], movie["pooled"]
     builders = {
-        "overlay": lambda: draw.overlay_montage(movie["stack"], movie["nuclei"], movie["cytosol"], [0, 4, 9],
+        "overlay": lambda: draw.overlay_montage(movie["stack"], movie["nuclei"], movie["cytoplasm"], [0, 4, 9],
                                                 INTERVAL_S, PIXEL_UM, 2, "overlay"),
         "timecourse": lambda: draw.timecourse(cells, pooled, N_FRAMES, INTERVAL_S, "timecourse"),
         "ratio": lambda: draw.ratio(cells, pooled, N_FRAMES, INTERVAL_S, "ratio"),
@@ -106,7 +107,7 @@ class RecordingStack:
 
 
 def test_overlay_reads_only_the_frames_shown(movie):
-    arrays = [RecordingStack(movie[key]) for key in ("stack", "nuclei", "cytosol")]
+    arrays = [RecordingStack(movie[key]) for key in ("stack", "nuclei", "cytoplasm")]
     draw.overlay_montage(*arrays, [2, 7], INTERVAL_S, PIXEL_UM, 4, "t")
     assert [a.frames for a in arrays] == [{2, 7}] * 3
 
@@ -140,19 +141,19 @@ def test_single_cells_pair_nucleus_and_ring_of_the_same_cell(movie):
     for row in cells.sample(8, random_state=0).itertuples():
         where = (poi["frame"] == row.frame) & (poi["cell_id"] == row.cell_id)
         nucleus = poi.loc[where & (poi["region"] == "nucleus"), "mean"].item()
-        cytosol = poi.loc[where & (poi["region"] == "cytosol"), "mean"].item()
-        assert (row.poi_nucleus_mean, row.poi_cytosol_mean, row.nc_ratio) == pytest.approx(
-            (nucleus, cytosol, nucleus / cytosol))
+        cytoplasm = poi.loc[where & (poi["region"] == "cytoplasm"), "mean"].item()
+        assert (row.poi_nucleus_mean, row.poi_cytoplasm_mean, row.nc_ratio) == pytest.approx(
+            (nucleus, cytoplasm, nucleus / cytoplasm))
 
 
 def test_pooled_rows_are_the_whole_mask_means(movie):
     """Pooling cells by area gives the mean over the whole nucleus mask and the whole ring."""
-    stack, nuclei, cytosol, pooled = movie["stack"], movie["nuclei"], movie["cytosol"], movie["pooled"]
+    stack, nuclei, cytoplasm, pooled = movie["stack"], movie["nuclei"], movie["cytoplasm"], movie["pooled"]
     assert pooled.index.tolist() == list(range(N_FRAMES)) and (pooled["cell_id"] == 0).all()
     for t in range(N_FRAMES):
         nucleus = stack[t, 0][nuclei[t] > 0].mean()
-        ring = stack[t, 0][cytosol[t] > 0].mean()
-        assert pooled.loc[t, ["poi_nucleus_mean", "poi_cytosol_mean", "nc_ratio"]].tolist() == pytest.approx(
+        ring = stack[t, 0][cytoplasm[t] > 0].mean()
+        assert pooled.loc[t, ["poi_nucleus_mean", "poi_cytoplasm_mean", "nc_ratio"]].tolist() == pytest.approx(
             [nucleus, ring, nucleus / ring], rel=1e-12)
         assert pooled.loc[t, "nucleus_area_px"] == (nuclei[t] > 0).sum()
         assert pooled.loc[t, "time_s"] == t * INTERVAL_S
@@ -271,7 +272,7 @@ def test_frames_without_nuclei_still_give_every_figure_and_table(tmp_path, blank
     for name in ("timecourse", "ratio", "correlation", "scatter", "cells", "summary"):
         save(build(name, movie), tmp_path / f"{name}.png", tmp_path / f"{name}.svg", dpi=50)
         assert imread(tmp_path / f"{name}.png").shape[0] > 40
-    save(draw.overlay_montage(movie["stack"], movie["nuclei"], movie["cytosol"], [0, 5], INTERVAL_S, PIXEL_UM, 2, "t"),
+    save(draw.overlay_montage(movie["stack"], movie["nuclei"], movie["cytoplasm"], [0, 5], INTERVAL_S, PIXEL_UM, 2, "t"),
          tmp_path / "overlay.png", tmp_path / "overlay.svg", dpi=50)
     table = cell_summary(movie["cells"], movie["pooled"], movie["translocation"], PIXEL_UM)
     assert len(table) == 1 + movie["cells"]["cell_id"].nunique()

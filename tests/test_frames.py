@@ -8,13 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from nucleocyto.correlation import correlate_stack
-from nucleocyto.frames import FrameWriter, LabelStackWriter, label_dtype, map_frames, release_pages
-from nucleocyto.masks import nucleus_labels, segment_stack
-from nucleocyto.tracking import TrackParams
-from nucleocyto.measure import measure_stack
+from nucleocyto.config import MaskParams, TrackParams
+from nucleocyto.io.stacks import FrameWriter, LabelStackWriter, label_dtype
+from nucleocyto.movie import correlate_stack, measure_stack, segment_stack
+from nucleocyto.segment.nuclei import nucleus_labels
 from nucleocyto.synthetic import grid_cells, render_movie
+from nucleocyto.system import map_frames, release_pages
 
 
 @pytest.mark.parametrize("threads", [1, 3])
@@ -129,11 +128,11 @@ def test_masks_of_a_frame_with_more_than_65535_nuclei_are_stored_as_int32(tmp_pa
     marker[0, 100:120, 100:120] = 1000
     marker[1, ::2, ::2] = 1000
     stack = np.stack([marker, marker], axis=1)
-    nuclei, cytosol = tmp_path / "n.npy", tmp_path / "c.npy"
-    counts = segment_stack(stack, nuclei, cytosol, tracking=TrackParams("none"))
+    nuclei, cytoplasm = tmp_path / "n.npy", tmp_path / "c.npy"
+    counts = segment_stack(stack, nuclei, cytoplasm, MaskParams(), TrackParams("none"))
     assert counts == [1, 65_536]
     stored = np.load(nuclei)
-    assert stored.dtype == np.int32 and np.load(cytosol).dtype == np.int32
+    assert stored.dtype == np.int32 and np.load(cytoplasm).dtype == np.int32
     for t in range(2):
         np.testing.assert_array_equal(stored[t], nucleus_labels(marker[t]))
 
@@ -143,9 +142,9 @@ def test_threaded_steps_equal_one_thread(tmp_path):
     stack = np.stack([poi, marker], axis=1)
     outputs = {}
     for threads in (1, 2):
-        nuclei, cytosol = tmp_path / f"n{threads}.npy", tmp_path / f"c{threads}.npy"
-        counts = segment_stack(stack, nuclei, cytosol, threads=threads)
-        labels = np.load(nuclei), np.load(cytosol)
+        nuclei, cytoplasm = tmp_path / f"n{threads}.npy", tmp_path / f"c{threads}.npy"
+        counts = segment_stack(stack, nuclei, cytoplasm, MaskParams(), TrackParams("none"), threads=threads)
+        labels = np.load(nuclei), np.load(cytoplasm)
         outputs[threads] = (
             counts,
             labels,

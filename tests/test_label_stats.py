@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from nucleocyto.labels import labelled_pixels
-from nucleocyto.measure import label_stats
+from nucleocyto.measure.stats import label_stats
+from nucleocyto.segment.labels import labelled_pixels
 
 
 def plain_stats(values: np.ndarray, labels: np.ndarray, ids: np.ndarray) -> dict[str, np.ndarray]:

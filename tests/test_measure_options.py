@@ -7,11 +7,13 @@ import logging
 import numpy as np
 import pandas as pd
 import pytest
-
-from nucleocyto.frames import LABEL_DTYPES
-from nucleocyto.masks import nucleus_labels, ring_labels
-from nucleocyto.measure import COLUMNS, cell_table, measure_frame, measure_stack, pooled_means
-from nucleocyto.params import BackgroundParams
+from nucleocyto.config import BackgroundParams
+from nucleocyto.io.stacks import STORED_LABEL_DTYPES
+from nucleocyto.measure.cells import cell_table, pooled_means
+from nucleocyto.measure.intensities import COLUMNS, measure_frame
+from nucleocyto.movie import measure_stack
+from nucleocyto.segment.nuclei import nucleus_labels
+from nucleocyto.segment.rings import ring_labels
 from nucleocyto.synthetic import Optics, grid_cells, render_movie
 
 SHAPE = (90, 120)
@@ -25,26 +27,26 @@ def movie():
     poi, marker, truth = render_movie(cells, 12, SHAPE, OPTICS, seed=7)
     stack = np.stack([poi, marker], axis=1)
     nuclei = np.stack([nucleus_labels(frame) for frame in marker])
-    cytosol = np.stack([ring_labels(frame) for frame in nuclei])
-    return stack, nuclei, cytosol, truth
+    cytoplasm = np.stack([ring_labels(frame) for frame in nuclei])
+    return stack, nuclei, cytoplasm, truth
 
 
 def test_default_subtracts_nothing(movie):
-    stack, nuclei, cytosol, _ = movie
-    table = pd.DataFrame(measure_frame(stack[0], nuclei[0], cytosol[0]))
+    stack, nuclei, cytoplasm, _ = movie
+    table = pd.DataFrame(measure_frame(stack[0], nuclei[0], cytoplasm[0]))
     assert (table["background"] == 0).all()
-    row = table.query("cell_id == 2 and region == 'cytosol' and channel == 'poi'").iloc[0]
-    values = stack[0, 0][cytosol[0] == 2]
+    row = table.query("cell_id == 2 and region == 'cytoplasm' and channel == 'poi'").iloc[0]
+    values = stack[0, 0][cytoplasm[0] == 2]
     assert row["mean"] == values.mean() and row["sum"] == values.sum() and row["median"] == np.median(values)
 
 
 def test_table_order_and_types_whatever_the_label_type(movie):
     """Rows sorted by frame, cell, region and channel, with the documented types, for every
     label stack dtype alike; a frame without nuclei keeps its place."""
-    stack, nuclei, cytosol, _ = movie
-    nuclei, cytosol = nuclei.copy(), cytosol.copy()
-    nuclei[3], cytosol[3] = 0, 0
-    tables = [measure_stack(stack, nuclei.astype(t), cytosol.astype(t), "s", 30.0) for t in LABEL_DTYPES]
+    stack, nuclei, cytoplasm, _ = movie
+    nuclei, cytoplasm = nuclei.copy(), cytoplasm.copy()
+    nuclei[3], cytoplasm[3] = 0, 0
+    tables = [measure_stack(stack, nuclei.astype(t), cytoplasm.astype(t), "s", 30.0) for t in STORED_LABEL_DTYPES]
     table = tables[0]
     for other in tables[1:]:
         pd.testing.assert_frame_equal(table, other)
@@ -59,11 +61,11 @@ def test_table_order_and_types_whatever_the_label_type(movie):
 
 
 def test_fixed_background(movie):
-    stack, nuclei, cytosol, _ = movie
-    raw = pd.DataFrame(measure_frame(stack[0], nuclei[0], cytosol[0]))
-    fixed = BackgroundParams(method="fixed", fixed={"poi": 90.0, "nucleus": 40.0})
-    table = pd.DataFrame(measure_frame(stack[0], nuclei[0], cytosol[0], fixed))
-    level = table["channel"].map({"poi": 90.0, "nucleus": 40.0})
+    stack, nuclei, cytoplasm, _ = movie
+    raw = pd.DataFrame(measure_frame(stack[0], nuclei[0], cytoplasm[0]))
+    fixed = BackgroundParams(method="fixed", fixed={"poi": 90.0, "marker": 40.0})
+    table = pd.DataFrame(measure_frame(stack[0], nuclei[0], cytoplasm[0], fixed))
+    level = table["channel"].map({"poi": 90.0, "marker": 40.0})
     np.testing.assert_array_equal(table["background"], level)
     np.testing.assert_allclose(table["mean"], raw["mean"] - level, rtol=1e-12)
     np.testing.assert_allclose(table["median"], raw["median"] - level, rtol=1e-12)
@@ -72,10 +74,10 @@ def test_fixed_background(movie):
 
 
 def test_median_outside_finds_the_camera_background(movie):
-    stack, nuclei, cytosol, _ = movie
+    stack, nuclei, cytoplasm, _ = movie
     params = BackgroundParams(method="median_outside", dilate_px=8)
     for t in (0, 11):
-        table = pd.DataFrame(measure_frame(stack[t], nuclei[t], cytosol[t], params))
+        table = pd.DataFrame(measure_frame(stack[t], nuclei[t], cytoplasm[t], params))
         levels = table.groupby("channel")["background"].agg(["min", "max"])
         assert (levels["min"] == levels["max"]).all(), "one value per frame and channel"
         np.testing.assert_allclose(levels["min"], OPTICS.background, atol=1.0)
@@ -84,12 +86,12 @@ def test_median_outside_finds_the_camera_background(movie):
 def test_background_subtraction_recovers_the_true_nc_ratio(movie):
     """The true N/C ratio is the ratio of the levels above the camera background; raw means
     squeeze it towards 1, subtracted means recover it."""
-    stack, nuclei, cytosol, truth = movie
+    stack, nuclei, cytoplasm, truth = movie
     centre = nuclei[truth["frame"], truth["y"].round().astype(int), truth["x"].round().astype(int)]
-    truth = truth.assign(cell_id=centre, ratio=truth["nucleus_poi"] / truth["cytosol_poi"])
+    truth = truth.assign(cell_id=centre, ratio=truth["nucleus_poi"] / truth["cytoplasm_poi"])
     errors = {}
     for method in ("none", "median_outside"):
-        table = measure_stack(stack, nuclei, cytosol, "s", 30.0, BackgroundParams(method=method, dilate_px=8))
+        table = measure_stack(stack, nuclei, cytoplasm, "s", 30.0, BackgroundParams(method=method, dilate_px=8))
         cells = cell_table(table)
         cells = cells[cells["cell_id"] > 0].merge(truth, on=["frame", "cell_id"], validate="one_to_one")
         assert len(cells) == 12 * 4
@@ -98,46 +100,40 @@ def test_background_subtraction_recovers_the_true_nc_ratio(movie):
 
 
 def test_no_background_pixel_gives_nan_and_a_warning(movie, caplog):
-    stack, nuclei, cytosol, _ = movie
+    stack, nuclei, cytoplasm, _ = movie
     params = BackgroundParams(method="median_outside", dilate_px=200)
     with caplog.at_level(logging.WARNING):
-        table = measure_stack(stack[:2], nuclei[:2], cytosol[:2], "s", None, params)
+        table = measure_stack(stack[:2], nuclei[:2], cytoplasm[:2], "s", None, params)
     assert table["background"].isna().all() and table["mean"].isna().all()
     assert "no background pixel" in caplog.text
 
 
 def test_cell_table_ratios(movie):
-    stack, nuclei, cytosol, _ = movie
-    fixed = BackgroundParams(method="fixed", fixed={"poi": 100, "nucleus": 0})
-    table = measure_stack(stack, nuclei, cytosol, "s", 30.0, fixed)
+    stack, nuclei, cytoplasm, _ = movie
+    fixed = BackgroundParams(method="fixed", fixed={"poi": 100, "marker": 0})
+    table = measure_stack(stack, nuclei, cytoplasm, "s", 30.0, fixed)
     cells = cell_table(table)
     assert len(cells) == 12 * (4 + 1)
     poi = table[table["channel"] == "poi"].set_index(["frame", "cell_id", "region"])
     for row in cells[cells["cell_id"] > 0].itertuples():
-        nucleus, cytosol = poi.loc[(row.frame, row.cell_id, "nucleus")], poi.loc[(row.frame, row.cell_id, "cytosol")]
-        assert row.poi_nucleus_mean == nucleus["mean"] and row.cytosol_area_px == cytosol["area_px"]
-        assert row.nc_ratio == nucleus["mean"] / cytosol["mean"] and row.cn_ratio == cytosol["mean"] / nucleus["mean"]
+        nucleus, cytoplasm = poi.loc[(row.frame, row.cell_id, "nucleus")], poi.loc[(row.frame, row.cell_id, "cytoplasm")]
+        assert row.poi_nucleus_mean == nucleus["mean"] and row.cytoplasm_area_px == cytoplasm["area_px"]
+        assert row.nc_ratio == nucleus["mean"] / cytoplasm["mean"] and row.cn_ratio == cytoplasm["mean"] / nucleus["mean"]
         assert row.poi_background == 100 and row.time_s == row.frame * 30.0
     pooled = pooled_means(table[table["channel"] == "poi"]).pivot(index="frame", columns="region", values="mean")
     zero = cells[cells["cell_id"] == 0].set_index("frame")
-    np.testing.assert_allclose(zero["nc_ratio"], pooled["nucleus"] / pooled["cytosol"], rtol=1e-12)
+    np.testing.assert_allclose(zero["nc_ratio"], pooled["nucleus"] / pooled["cytoplasm"], rtol=1e-12)
 
 
 def test_ratio_undefined_when_a_mean_is_not_positive(movie):
-    stack, nuclei, cytosol, _ = movie
-    too_much = BackgroundParams(method="fixed", fixed={"poi": 1e6, "nucleus": 0})
-    cells = cell_table(measure_stack(stack[:1], nuclei[:1], cytosol[:1], "s", None, too_much))
-    assert (cells["poi_cytosol_mean"] < 0).all()
+    stack, nuclei, cytoplasm, _ = movie
+    too_much = BackgroundParams(method="fixed", fixed={"poi": 1e6, "marker": 0})
+    cells = cell_table(measure_stack(stack[:1], nuclei[:1], cytoplasm[:1], "s", None, too_much))
+    assert (cells["poi_cytoplasm_mean"] < 0).all()
     assert cells[["nc_ratio", "cn_ratio"]].isna().all().all()
 
 
 def test_empty_frame_has_a_nan_pooled_row(movie):
-    stack, nuclei, cytosol, _ = movie
-    cells = cell_table(measure_stack(stack[:1], np.zeros_like(nuclei[:1]), np.zeros_like(cytosol[:1]), "s", None))
+    stack, nuclei, cytoplasm, _ = movie
+    cells = cell_table(measure_stack(stack[:1], np.zeros_like(nuclei[:1]), np.zeros_like(cytoplasm[:1]), "s", None))
     assert list(cells["cell_id"]) == [0] and pd.isna(cells["nc_ratio"].iloc[0])
-
-
-@pytest.mark.parametrize("kwargs", [{"method": "rolling_ball"}, {"dilate_px": -1}, {"fixed": {"poi": 1.0}}])
-def test_bad_background_parameters_are_rejected(kwargs):
-    with pytest.raises(ValueError):
-        BackgroundParams(**kwargs)

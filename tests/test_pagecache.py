@@ -10,9 +10,10 @@ import sys
 import numpy as np
 import pytest
 import tifffile
-
-from nucleocyto.ingest import ChannelSource, ingest
-from nucleocyto.pagecache import DROP_BYTES, DropBehind
+from nucleocyto import CHANNELS
+from nucleocyto.config import ChannelSource
+from nucleocyto.steps import ingest
+from nucleocyto.system import DROP_BYTES, DropBehind
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="posix_fadvise and mincore are Linux calls")
 
@@ -66,7 +67,7 @@ def test_pages_are_dropped_once_every_reader_has_passed_them(tmp_path):
 def test_ingest_leaves_no_source_page_in_the_page_cache(tmp_path):
     movie = np.random.default_rng(4).integers(0, 4000, (40, 2, 256, 256)).astype(np.uint16)
     sources = {}
-    for c, name in enumerate(("poi", "nucleus")):
+    for c, name in enumerate(CHANNELS):
         sources[name] = ChannelSource(tmp_path / f"{name}.tif")
         tifffile.imwrite(sources[name].path, movie[:, c], imagej=True, metadata={"axes": "TYX"})
     os.sync()  # clean pages: the kernel drops only those

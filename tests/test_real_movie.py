@@ -1,5 +1,5 @@
 """The whole workflow on the real movie equals an independent plain computation of the classic
-method (DESIGN.md) to 1e-9 relative."""
+method (docs/method.md) to 1e-9 relative."""
 
 from __future__ import annotations
 
@@ -9,11 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import tifffile
+from conftest import run_snakemake, write_sheet
 from scipy import stats
 from skimage.filters import threshold_otsu
 from skimage.morphology import dilation, disk
-
-from conftest import run_snakemake, write_sheet
 
 pytestmark = pytest.mark.workflow
 
@@ -21,13 +20,13 @@ pytestmark = pytest.mark.workflow
 def classic_time_courses(poi: np.ndarray, marker: np.ndarray) -> dict[tuple[str, str], np.ndarray]:
     """The tutorial's method, written out plainly: Otsu nucleus mask on the marker, ring from two
     disk dilations, mean of raw values in each mask."""
-    courses = {key: [] for key in [(r, c) for r in ("nucleus", "cytosol") for c in ("poi", "nucleus")]}
+    courses = {key: [] for key in [(r, c) for r in ("nucleus", "cytoplasm") for c in ("poi", "marker")]}
     for poi_frame, marker_frame in zip(poi, marker):
         nucleus = marker_frame > threshold_otsu(marker_frame)
         ring = dilation(nucleus, disk(5)) ^ dilation(nucleus, disk(3))
-        for region, mask in (("nucleus", nucleus), ("cytosol", ring)):
+        for region, mask in (("nucleus", nucleus), ("cytoplasm", ring)):
             courses[(region, "poi")].append(poi_frame[mask].mean())
-            courses[(region, "nucleus")].append(marker_frame[mask].mean())
+            courses[(region, "marker")].append(marker_frame[mask].mean())
     return {key: np.array(values) for key, values in courses.items()}
 
 
@@ -71,7 +70,7 @@ def test_metadata_reads_calibration(real_run):
 def test_temporal_correlation_of_pooled_traces(real_run):
     results, poi, marker = real_run
     classic = classic_time_courses(poi, marker)
-    expected = stats.pearsonr(classic[("nucleus", "poi")], classic[("cytosol", "poi")]).statistic
+    expected = stats.pearsonr(classic[("nucleus", "poi")], classic[("cytoplasm", "poi")]).statistic
     translocation = pd.read_parquet(results / "translocation.parquet")
     pooled = translocation.set_index("cell_id").loc[0]
     assert pooled["temporal_pearson_r"] == pytest.approx(expected, abs=1e-12)

@@ -17,9 +17,8 @@ import pandas as pd
 import pytest
 import tifffile
 import yaml
-from matplotlib.image import imread
-
 from conftest import REAL_MARKER, REAL_POI, REPO, run_snakemake, write_sheet
+from matplotlib.image import imread
 from nucleocyto.synthetic import grid_cells, render_movie
 
 pytestmark = pytest.mark.workflow

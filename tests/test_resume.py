@@ -12,11 +12,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, run_snakemake, write_sheet
 from movies import write_movie
-from nucleocyto.checksum import sha256sum
-from nucleocyto.tables import read_provenance
+from nucleocyto.io.checksum import sha256sum
+from nucleocyto.io.tables import read_provenance
 
 pytestmark = pytest.mark.workflow
 

@@ -8,10 +8,9 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from matplotlib.image import imread
-
 from conftest import REPO, run_snakemake
-from nucleocyto.tables import read_provenance
+from matplotlib.image import imread
+from nucleocyto.io.tables import read_provenance
 
 pytestmark = pytest.mark.workflow
 
@@ -30,7 +29,7 @@ def test_stack_and_metadata(demo_run, sample):
     stack = np.load(results / "stack.npy", mmap_mode="r")
     metadata = json.loads((results / "metadata.json").read_text())
     assert stack.shape == tuple(metadata["shape"]) == (16, 2, 80, 100)
-    assert metadata["channels"] == ["poi", "nucleus"]
+    assert metadata["channels"] == ["poi", "marker"]
     assert metadata["frame_interval_s"] == 30.0
     assert metadata["pixel_size_um"] == pytest.approx(0.325, rel=1e-3)
     assert all(len(source["sha256"]) == 64 for source in metadata["sources"])
@@ -39,11 +38,11 @@ def test_stack_and_metadata(demo_run, sample):
 @pytest.mark.parametrize("sample", SAMPLES)
 def test_label_stacks(demo_run, sample):
     results = demo_run / "results" / sample
-    nuclei, cytosol = np.load(results / "nuclei.npy"), np.load(results / "cytosol.npy")
-    assert nuclei.shape == cytosol.shape == (16, 80, 100) and nuclei.dtype == cytosol.dtype == np.uint8  # 4 cells
-    assert not (nuclei.astype(bool) & cytosol.astype(bool)).any()
+    nuclei, cytoplasm = np.load(results / "nuclei.npy"), np.load(results / "cytoplasm.npy")
+    assert nuclei.shape == cytoplasm.shape == (16, 80, 100) and nuclei.dtype == cytoplasm.dtype == np.uint8  # 4 cells
+    assert not (nuclei.astype(bool) & cytoplasm.astype(bool)).any()
     for t in range(len(nuclei)):
-        assert set(np.unique(cytosol[t])) <= set(np.unique(nuclei[t]))
+        assert set(np.unique(cytoplasm[t])) <= set(np.unique(nuclei[t]))
         assert nuclei[t].max() == 4
 
 
@@ -52,7 +51,7 @@ def test_intensities_table(demo_run, sample):
     path = demo_run / "results" / sample / "intensities.parquet"
     table = pq.read_table(path).to_pandas()
     assert len(table) == 16 * 4 * 2 * 2
-    assert set(table["region"]) == {"nucleus", "cytosol"} and set(table["channel"]) == {"poi", "nucleus"}
+    assert set(table["region"]) == {"nucleus", "cytoplasm"} and set(table["channel"]) == {"poi", "marker"}
     np.testing.assert_allclose(table["time_s"], table["frame"] * 30.0)
     np.testing.assert_allclose(table["mean"], table["sum"] / table["area_px"])
     assert not table["mask_empty"].any()
@@ -61,7 +60,7 @@ def test_intensities_table(demo_run, sample):
 
 
 def test_translocation_sign(demo_run):
-    """Import gives anti-correlated nuclear and cytosolic POI; the control does not shuttle."""
+    """Import gives anti-correlated nuclear and cytoplasmic POI; the control does not shuttle."""
     imported = pd.read_parquet(demo_run / "results" / "demo_import" / "translocation.parquet")
     assert (imported["temporal_pearson_r"] < -0.9).all()
     intensities = pd.read_parquet(demo_run / "results" / "demo_import" / "intensities.parquet")

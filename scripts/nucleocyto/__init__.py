@@ -1,28 +1,41 @@
 """nucleocyto: measure nucleo-cytoplasmic translocation in two-channel fluorescence movies.
 
-The library behind the Snakemake workflow: pure functions over NumPy arrays and pandas tables,
-no Snakemake imports. Each module has one job:
+The library behind the Snakemake workflow, in layers; a module imports only from its own layer
+or the layers above it in this list, never from a layer below:
 
-- :mod:`nucleocyto.params`: the checked parameters of the steps (standard library only).
-- :mod:`nucleocyto.tiff`: read TIFF axes, calibration and single planes.
-- :mod:`nucleocyto.ingest`: write the canonical (T, C, Y, X) stack and its metadata.
-- :mod:`nucleocyto.checksum`: SHA-256 of files, for provenance.
-- :mod:`nucleocyto.pagecache`: drop a source file's pages from the page cache behind its readers.
-- :mod:`nucleocyto.labels`: the labelled pixels of a label image, found once and shared.
-- :mod:`nucleocyto.masks`: nucleus labels and cytosol-ring labels per frame.
-- :mod:`nucleocyto.tracking`: link per-frame nuclei into tracks, frame by frame.
-- :mod:`nucleocyto.measure`: per-cell intensity statistics per frame.
-- :mod:`nucleocyto.coloc`: pixel-wise colocalisation measures per label.
-- :mod:`nucleocyto.temporal`: correlation of intensity traces over time.
-- :mod:`nucleocyto.correlation`: the per-frame and per-cell correlation tables.
-- :mod:`nucleocyto.figures`: the numbers behind the figures (traces, ratios, spread).
-- :mod:`nucleocyto.figures_sample`, :mod:`nucleocyto.figures_summary`: the figures of one movie
-  and of all movies, in the shared :mod:`nucleocyto.style`.
-- :mod:`nucleocyto.report_tables`: the small HTML tables of the report.
-- :mod:`nucleocyto.synthetic`: synthetic movies with known ground truth.
+- :mod:`nucleocyto.errors`, :mod:`nucleocyto.config`: the user-facing error and every setting
+  (standard library and pandas only, so the workflow checks them when it is parsed).
+- :mod:`nucleocyto.io` (files: TIFF sources, ``.npy`` stacks, Parquet and HTML tables) and
+  :mod:`nucleocyto.system` (threads, memory maps, page cache, allocator).
+- :mod:`nucleocyto.segment`, :mod:`nucleocyto.measure`, :mod:`nucleocyto.coloc`: pure
+  computations on the arrays of one frame (or the tables of one movie); no file, thread or
+  operating-system code.
+- :mod:`nucleocyto.plots`: the figures and the report's small tables.
+- :mod:`nucleocyto.steps`: one function per workflow rule, from paths and parameters to files.
+
+:mod:`nucleocyto.synthetic` renders movies with known ground truth for the demo data, the
+tests and the benchmark. Nothing here knows Snakemake: ``scripts/_snakemake.py`` is the only
+code that reads the ``snakemake`` object.
 """
 
 __version__ = "0.1.0"
 
-#: Fixed channel order of the canonical stack's C axis.
-CHANNELS = ("poi", "nucleus")
+#: The two channels, in the order of the canonical stack's C axis: the protein of interest and
+#: the nuclear marker. Tables, metadata and parameters use these names.
+CHANNELS = ("poi", "marker")
+
+#: Index of each channel on the canonical stack's C axis.
+POI, MARKER = (CHANNELS.index(name) for name in CHANNELS)
+
+#: The two regions measured per cell: its nucleus and the cytoplasm around it (a ring by default).
+REGIONS = ("nucleus", "cytoplasm")
+
+#: The figures of each sample, in the order they are drawn: {name: label shown in the report}.
+SAMPLE_FIGURES = {
+    "overlay": "masks over POI",
+    "timecourse": "POI in nucleus and cytoplasm",
+    "ratio": "N/C ratio",
+    "correlation": "pixel correlation",
+    "scatter": "nuclear vs cytoplasmic POI",
+    "cells": "POI per cell",
+}

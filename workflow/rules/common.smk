@@ -1,54 +1,54 @@
 # Configuration and sample sheet: validated here, so mistakes surface at `snakemake -n` time.
 import functools
-import re
 import sys
 from pathlib import Path
 
 import pandas as pd
-
-from jsonschema import ValidationError
+import yaml
+from jsonschema import Draft202012Validator
 from snakemake.exceptions import WorkflowError
-from snakemake.utils import validate
 
 sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
 
+# Only the configuration layer of the library: parsing the workflow imports no image library.
+from nucleocyto import SAMPLE_FIGURES  # noqa: E402
+from nucleocyto.config import SAMPLE_ID_CHARS, channel_sources, check_config, load_sample_sheet  # noqa: E402
 from nucleocyto.errors import InputError  # noqa: E402
-from nucleocyto.params import BackgroundParams, MaskParams, TrackParams  # noqa: E402
-from nucleocyto.samples import channel_sources, load_sample_sheet  # noqa: E402
 
+SCHEMAS = Path(workflow.current_basedir).parent / "schemas"
 CONFIG_SOURCE = "config file " + ", ".join(map(str, workflow.configfiles)) if workflow.configfiles else "config"
 
 
-def validated(data, schema, where):
-    """Snakemake's schema validation; a violation becomes one sentence naming `where`, the
-    offending field and the rule it breaks."""
-    try:
-        validate(data, schema)
-    except WorkflowError as error:
-        cause = error.__context__  # snakemake raises while handling jsonschema's error
-        if not isinstance(cause, ValidationError):
-            raise
-        field = ".".join(map(str, cause.absolute_path))
-        alternatives = cause.context if cause.validator in ("anyOf", "oneOf") else []  # say what each one wanted
-        message = " and ".join(sub.message for sub in alternatives) or cause.message
-        raise WorkflowError(f"{where}: {field + ': ' if field else ''}{message}.") from None
+def check_schema(records, schema_file, where):
+    """Validate each record (a dict) against a JSON schema of workflow/schemas/; the first
+    violation becomes one sentence naming `where`, the offending field and the rule it breaks."""
+    validator = Draft202012Validator(yaml.safe_load((SCHEMAS / schema_file).read_text()))
+    for record in records:
+        violation = next(validator.iter_errors(record), None)
+        if violation is not None:
+            field = ".".join(map(str, violation.absolute_path))
+            alternatives = violation.context if violation.validator in ("anyOf", "oneOf") else []
+            message = " and ".join(sub.message for sub in alternatives) or violation.message
+            raise WorkflowError(f"{where}: {field + ': ' if field else ''}{message}.")
 
 
-validated(config, "../schemas/config.schema.yaml", CONFIG_SOURCE)
+check_schema([config], "config.schema.yaml", CONFIG_SOURCE)
 try:
-    MaskParams(**config["masks"])
-    TrackParams(**config["tracking"])
-    BackgroundParams(**config["background"])
+    check_config(config)
     SAMPLES = load_sample_sheet(config["samples"])
 except InputError as error:
     raise WorkflowError(str(error)) from None
 except ValueError as error:
     raise WorkflowError(f"{CONFIG_SOURCE}: {error}") from None
-validated(SAMPLES, "../schemas/samples.schema.yaml", f"sample sheet {config['samples']}")
+check_schema(
+    ({key: value for key, value in row.items() if pd.notna(value)} for row in SAMPLES.to_dict("records")),
+    "samples.schema.yaml",
+    f"sample sheet {config['samples']}",
+)
 
 
 wildcard_constraints:
-    sample=r"[A-Za-z0-9][A-Za-z0-9_.-]*",  # the sheet forbids ".." (nucleocyto.samples.SAMPLE_ID)
+    sample=SAMPLE_ID_CHARS,  # the sheet also forbids ".." (nucleocyto.config.SAMPLE_ID)
 
 
 # Plain dicts, built once: input functions run for every job, and a pandas row lookup per call
@@ -97,7 +97,7 @@ def sample_outputs(sample):
     """Every per-sample result file."""
     folder = f"results/{sample}"
     tables = ["intensities.parquet", "cells.parquet", "correlation.parquet", "translocation.parquet"]
-    figures = [f"figures/{name}.{ext}" for name in FIGURES for ext in ("png", "svg")]
+    figures = [f"figures/{name}.{ext}" for name in SAMPLE_FIGURES for ext in ("png", "svg")]
     return [f"{folder}/{name}" for name in tables + figures + ["cells.html"]]
 
 

@@ -1,11 +1,11 @@
 rule correlate:
-    """Per-frame POI-vs-marker colocalisation measures; per-cell nucleus-vs-cytosol correlation over time."""
+    """Per-frame POI-vs-marker colocalisation measures; per-cell nucleus-vs-cytoplasm correlation over time."""
     input:
         stack="results/{sample}/stack.npy",
         metadata="results/{sample}/metadata.json",
         nuclei="results/{sample}/nuclei.npy",
-        cytosol="results/{sample}/cytosol.npy",
-        intensities="results/{sample}/intensities.parquet",
+        cytoplasm="results/{sample}/cytoplasm.npy",
+        cells="results/{sample}/cells.parquet",
     output:
         correlation="results/{sample}/correlation.parquet",
         translocation="results/{sample}/translocation.parquet",

@@ -1,18 +1,10 @@
-# Per-sample figures: {name: label shown in the report}, one caption ../report/{name}.rst each.
-FIGURES = {
-    "overlay": "masks over POI",
-    "timecourse": "POI in nucleus and cytosol",
-    "ratio": "N/C ratio",
-    "correlation": "pixel correlation",
-    "scatter": "nuclear vs cytosolic POI",
-    "cells": "POI per cell",
-}
+# Per-sample figures: nucleocyto.SAMPLE_FIGURES, one caption ../report/{name}.rst each.
 
 
 def sample_figure_outputs():
-    """Named outputs of every figure in FIGURES: the PNG (in the report) and the SVG."""
+    """Named outputs of every figure in SAMPLE_FIGURES: the PNG (in the report) and the SVG."""
     outputs = {}
-    for name, label in FIGURES.items():
+    for name, label in SAMPLE_FIGURES.items():
         outputs[name] = report(
             f"results/{{sample}}/figures/{name}.png",
             caption=f"../report/{name}.rst",
@@ -31,7 +23,7 @@ rule figures:
         stack="results/{sample}/stack.npy",
         metadata="results/{sample}/metadata.json",
         nuclei="results/{sample}/nuclei.npy",
-        cytosol="results/{sample}/cytosol.npy",
+        cytoplasm="results/{sample}/cytoplasm.npy",
         cells="results/{sample}/cells.parquet",
         correlation="results/{sample}/correlation.parquet",
         translocation="results/{sample}/translocation.parquet",
@@ -45,10 +37,7 @@ rule figures:
             labels={"sample": "{sample}", "figure": "table of cells"},
         ),
     params:
-        montage_frames=config["figures"]["montage_frames"],
-        montage_columns=config["figures"]["montage_columns"],
-        max_cells=config["figures"]["max_cells"],
-        dpi=config["figures"]["dpi"],
+        figures=config["figures"],
     resources:
         mem_mb=memory_mb(0.25),
         runtime=runtime_min,

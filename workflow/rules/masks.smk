@@ -1,11 +1,11 @@
 rule masks:
-    """Nucleus labels from the nuclear-marker channel and cytosol-ring labels, per frame; tracking relabels
+    """Nucleus labels from the nuclear-marker channel and cytoplasm-ring labels, per frame; tracking relabels
     them with track ids as the frames are written."""
     input:
         stack="results/{sample}/stack.npy",
     output:
         nuclei="results/{sample}/nuclei.npy",
-        cytosol="results/{sample}/cytosol.npy",
+        cytoplasm="results/{sample}/cytoplasm.npy",
     params:
         masks=config["masks"],
         tracking=config["tracking"],

@@ -5,7 +5,7 @@ rule measure:
         stack="results/{sample}/stack.npy",
         metadata="results/{sample}/metadata.json",
         nuclei="results/{sample}/nuclei.npy",
-        cytosol="results/{sample}/cytosol.npy",
+        cytoplasm="results/{sample}/cytoplasm.npy",
     output:
         intensities="results/{sample}/intensities.parquet",
         cells="results/{sample}/cells.parquet",

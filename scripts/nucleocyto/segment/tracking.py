@@ -28,8 +28,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from ..config import TrackParams
 from .labels import LabelledPixels, labelled_pixels
-from .params import TrackParams
+
 
 @dataclass(frozen=True)
 class FrameObjects:
@@ -80,7 +81,7 @@ class _Seen:
 
 
 class Tracker:
-    """Streaming linker: call :meth:`link` (or :meth:`relabel`) on every frame, in frame order.
+    """Streaming linker: call :meth:`link` on every frame, in frame order.
 
     Memory holds only the frames whose tracks can still be continued (the last
     ``max_gap_frames + 1``), not the movie.
@@ -96,10 +97,6 @@ class Tracker:
     def n_tracks(self) -> int:
         """Number of track ids handed out so far."""
         return self._next_id - 1
-
-    def relabel(self, labels: np.ndarray) -> np.ndarray:
-        """The next frame's (Y, X) nucleus labels relabelled with track ids (same dtype)."""
-        return self.link(frame_objects(labels), labels)[labels].astype(labels.dtype)
 
     def link(self, objects: FrameObjects, labels: np.ndarray) -> np.ndarray:
         """Link the next frame's nuclei to tracks and return the lookup from label to track id.

@@ -1,7 +1,9 @@
-"""Parquet output carrying provenance in its key-value metadata."""
+"""Tables: Parquet files carrying provenance in their key-value metadata, the movie table built
+once from per-frame columns, and small self-contained HTML tables for the report."""
 
 from __future__ import annotations
 
+import html
 import json
 import math
 from collections.abc import Iterable, Mapping
@@ -13,7 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from numpy.typing import ArrayLike
 
-from . import __version__
+from .. import __version__
 from .atomic import atomic_path
 
 #: Key of the schema metadata entry that holds the provenance JSON.
@@ -56,3 +58,39 @@ def movie_table(
     interval = frame_interval_s if frame_interval_s is not None else math.nan
     columns = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
     return pd.DataFrame({"sample": sample, "frame": frame, "time_s": frame * interval, **columns})
+
+
+def write_html(table: pd.DataFrame, path: str | Path, title: str, note: str) -> None:
+    """Write ``table`` as a small self-contained HTML page (inline style, no scripts), atomically.
+
+    Numbers are right-aligned with 3 significant digits, text is left-aligned, NaN shows as "–".
+    """
+    numeric = [pd.api.types.is_numeric_dtype(table[c]) for c in table.columns]
+
+    def cells(values, tag):
+        return "".join(f'<{tag} class="{"num" if n else "text"}">{v}</{tag}>' for v, n in zip(values, numeric))
+
+    def shown(value):
+        if isinstance(value, (float, np.floating)):
+            return "–" if np.isnan(value) else f"{value:.3g}"
+        return html.escape(str(value))
+
+    rows = "\n".join(f"<tr>{cells([shown(v) for v in row], 'td')}</tr>" for row in table.itertuples(index=False))
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; font-size: 13px; margin: 12px; color: #222; }}
+table {{ border-collapse: collapse; }}
+th, td {{ padding: 3px 10px; border-bottom: 1px solid #ddd; }}
+th {{ background: #f2f2f2; position: sticky; top: 0; }}
+.num {{ text-align: right; }} .text {{ text-align: left; }}
+</style></head>
+<body><h3>{html.escape(title)}</h3><p>{html.escape(note)}</p>
+<table><thead><tr>{cells([html.escape(str(c)) for c in table.columns], "th")}</tr></thead>
+<tbody>
+{rows}
+</tbody></table>
+</body></html>
+"""
+    with atomic_path(path) as tmp:
+        tmp.write_text(page, encoding="utf-8")

@@ -1,8 +1,8 @@
 """Figures of one movie. Each builder returns a Matplotlib figure in the shared style; the caller
-saves it with :func:`nucleocyto.style.save`.
+saves it with :func:`nucleocyto.plots.style.save`.
 
 Time courses show the classic whole-mask mean (all cells pooled by area) as a line and, where a
-frame has at least :data:`~nucleocyto.figures.MIN_CELLS_FOR_SPREAD` cells, the first-to-third
+frame has at least :data:`~nucleocyto.plots.data.MIN_CELLS_FOR_SPREAD` cells, the first-to-third
 quartile across cells as a band: per-frame statistics that stay readable with 50 cells and do
 not depend on cell ids being tracked. The per-cell small multiples (:func:`cell_panels`) follow
 ``cell_id``, which is one cell over time only when the label stacks carry track ids.
@@ -20,13 +20,22 @@ from matplotlib.patches import Patch
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 from scipy import ndimage
 
-from .figures import spread
+from .. import POI
+from .data import spread
 from .style import (
-    COLORS, PAGE_WIDTH_IN, TIME_CMAP, band, figure, markers, styled, time_axis, time_label,
+    COLORS,
+    PAGE_WIDTH_IN,
+    TIME_CMAP,
+    band,
+    figure,
+    markers,
+    styled,
+    time_axis,
+    time_label,
 )
 
 #: Column of the cells table with the POI mean of each region.
-MEAN = {"nucleus": "poi_nucleus_mean", "cytosol": "poi_cytosol_mean"}
+MEAN = {"nucleus": "poi_nucleus_mean", "cytoplasm": "poi_cytoplasm_mean"}
 
 #: Smallest range of the N/C ratio axis, so that a flat ratio looks flat.
 MIN_RATIO_SPAN = 0.2
@@ -39,7 +48,7 @@ _OUTLINE = [patheffects.withStroke(linewidth=1.6, foreground="black")]
 def overlay_montage(
     stack: np.ndarray,
     nuclei: np.ndarray,
-    cytosol: np.ndarray,
+    cytoplasm: np.ndarray,
     frames: list[int],
     frame_interval_s: float | None,
     pixel_size_um: float | None,
@@ -53,8 +62,8 @@ def overlay_montage(
     Parameters
     ----------
     stack : (T, C, Y, X) ndarray
-        Raw movie, channel 0 = POI (usually a read-only memory map).
-    nuclei, cytosol : (T, Y, X) ndarray of int
+        Raw movie, channels in :data:`nucleocyto.CHANNELS` order (usually a read-only memory map).
+    nuclei, cytoplasm : (T, Y, X) ndarray of int
         Label stacks; the numbers drawn are the nucleus labels.
     frames : list of int
         Frames to show, one panel each, ``columns`` panels per row.
@@ -64,7 +73,7 @@ def overlay_montage(
         Figure title.
     """
     n_frames, _, height, width = stack.shape
-    images = [np.asarray(stack[t, 0], dtype=np.float64) for t in frames]
+    images = [np.asarray(stack[t, POI], dtype=np.float64) for t in frames]
     low, high = np.percentile(np.concatenate([im.ravel() for im in images]), [0.5, 99.8])
     ncols = min(columns, len(frames))
     nrows = math.ceil(len(frames) / ncols)
@@ -74,8 +83,8 @@ def overlay_montage(
     id_size = float(np.clip(panel_w * 72 / width * 9, 5, 8))  # ~9 px of the image, 5-8 pt
     for ax, t, image in zip(axes.flat, frames, images):
         shown = ax.imshow(image, cmap="gray", vmin=low, vmax=high)
-        nucleus_t, ring_t = np.asarray(nuclei[t]), np.asarray(cytosol[t])
-        for labels, key in ((ring_t, "cytosol"), (nucleus_t, "nucleus")):
+        nucleus_t, ring_t = np.asarray(nuclei[t]), np.asarray(cytoplasm[t])
+        for labels, key in ((ring_t, "cytoplasm"), (nucleus_t, "nucleus")):
             if labels.any():
                 ax.contour(labels > 0, levels=[0.5], colors=COLORS[key], linewidths=0.7)
         ids = np.flatnonzero(np.bincount(nucleus_t.ravel()))
@@ -92,7 +101,7 @@ def overlay_montage(
     colorbar = fig.colorbar(shown, ax=axes, location="bottom", shrink=0.35, aspect=25, pad=0.02, anchor=(1.0, 0.5))
     colorbar.set_label("POI intensity (counts)")
     handles = [Line2D([], [], color=COLORS["nucleus"], label="nucleus"),
-               Line2D([], [], color=COLORS["cytosol"], label="cytosol ring (both edges)")]
+               Line2D([], [], color=COLORS["cytoplasm"], label="cytoplasm ring (both edges)")]
     colorbar.ax.legend(handles=handles, loc="center right", bbox_to_anchor=(-0.08, 0.5), ncols=2)
     fig.suptitle(title)
     return fig
@@ -100,20 +109,20 @@ def overlay_montage(
 
 @styled
 def timecourse(cells: pd.DataFrame, pooled: pd.DataFrame, n_frames: int, frame_interval_s: float | None, title: str):
-    """Nuclear and cytosolic POI over time: all cells pooled by area (lines) and the quartiles
+    """Nuclear and cytoplasmic POI over time: all cells pooled by area (lines) and the quartiles
     across cells (bands).
 
     Parameters
     ----------
     cells, pooled : DataFrame
         Single-cell rows and pooled rows (indexed by frame) of the cells table, as split by
-        :func:`nucleocyto.figures.split_cells`.
+        :func:`nucleocyto.plots.data.split_cells`.
     """
     fig, ax = figure(4.8, 3.0)
     frames = pooled.index.to_numpy()
     x, xlabel = time_axis(frames, n_frames, frame_interval_s)
     bands = [
-        COLORS[region] for region in ("nucleus", "cytosol")
+        COLORS[region] for region in ("nucleus", "cytoplasm")
         if _line_and_band(ax, x, pooled[MEAN[region]], cells, MEAN[region], COLORS[region], f"{region} (cells pooled)",
                           n_frames)
     ]
@@ -135,7 +144,7 @@ def ratio(cells: pd.DataFrame, pooled: pd.DataFrame, n_frames: int, frame_interv
     if high - low < MIN_RATIO_SPAN:  # do not blow up noise around a flat ratio
         middle = (low + high) / 2
         ax.set_ylim(middle - MIN_RATIO_SPAN / 2, middle + MIN_RATIO_SPAN / 2)
-    ax.set(xlabel=xlabel, ylabel="N/C ratio of POI means (nucleus / cytosol)")
+    ax.set(xlabel=xlabel, ylabel="N/C ratio of POI means (nucleus / cytoplasm)")
     fig.suptitle(title)
     return fig
 
@@ -171,22 +180,22 @@ def correlation_over_time(correlation: pd.DataFrame, n_frames: int, frame_interv
 
 @styled
 def scatter(cells: pd.DataFrame, pooled: pd.DataFrame, n_frames: int, frame_interval_s: float | None, title: str):
-    """Nuclear against cytosolic POI: one point per cell and frame, coloured by time, with the
+    """Nuclear against cytoplasmic POI: one point per cell and frame, coloured by time, with the
     pooled trajectory and the N/C = 1 line."""
     fig, ax = figure(4.2, 3.4)
     x, xlabel = time_axis(cells["frame"].to_numpy(), n_frames, frame_interval_s)
     span, _ = time_axis(np.array([0, n_frames - 1]), n_frames, frame_interval_s)
-    nucleus, cytosol = MEAN["nucleus"], MEAN["cytosol"]
-    points = ax.scatter(cells[cytosol], cells[nucleus], c=x, cmap=TIME_CMAP, vmin=span[0], vmax=span[1],
+    nucleus, cytoplasm = MEAN["nucleus"], MEAN["cytoplasm"]
+    points = ax.scatter(cells[cytoplasm], cells[nucleus], c=x, cmap=TIME_CMAP, vmin=span[0], vmax=span[1],
                         s=9, alpha=0.8, linewidths=0, rasterized=True)
-    ax.plot(pooled[cytosol], pooled[nucleus], color=COLORS["pooled"], lw=0.8, label="cells pooled")
-    start = pooled.dropna(subset=[cytosol, nucleus]).iloc[:1]
-    ax.plot(start[cytosol], start[nucleus], ls="", marker="o", ms=5, mfc="white", mec=COLORS["pooled"],
+    ax.plot(pooled[cytoplasm], pooled[nucleus], color=COLORS["pooled"], lw=0.8, label="cells pooled")
+    start = pooled.dropna(subset=[cytoplasm, nucleus]).iloc[:1]
+    ax.plot(start[cytoplasm], start[nucleus], ls="", marker="o", ms=5, mfc="white", mec=COLORS["pooled"],
             label="start")
     limits = ax.get_xlim(), ax.get_ylim()
     diagonal = [min(limits[0][0], limits[1][0]), max(limits[0][1], limits[1][1])]
     ax.plot(diagonal, diagonal, color="black", lw=0.6, ls=":", label="N/C = 1")
-    ax.set(xlim=limits[0], ylim=limits[1], xlabel="Cytosolic POI mean (counts)", ylabel="Nuclear POI mean (counts)")
+    ax.set(xlim=limits[0], ylim=limits[1], xlabel="Cytoplasmic POI mean (counts)", ylabel="Nuclear POI mean (counts)")
     ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=3, borderaxespad=0.2, handlelength=1.5)
     fig.colorbar(points, ax=ax, label=xlabel, aspect=30)
     fig.suptitle(title)
@@ -197,15 +206,15 @@ def scatter(cells: pd.DataFrame, pooled: pd.DataFrame, n_frames: int, frame_inte
 def cell_panels(
     cells: pd.DataFrame, ids: list[int], n_frames: int, frame_interval_s: float | None, title: str
 ):
-    """Small multiples: nuclear and cytosolic POI over time of each cell in ``ids``, on shared
+    """Small multiples: nuclear and cytoplasmic POI over time of each cell in ``ids``, on shared
     axes.
 
     Parameters
     ----------
     cells : DataFrame
-        Single-cell rows of the cells table (:func:`nucleocyto.figures.split_cells`).
+        Single-cell rows of the cells table (:func:`nucleocyto.plots.data.split_cells`).
     ids : list of int
-        Cells to show (see :func:`nucleocyto.figures.select_cells`), one panel each; none gives
+        Cells to show (see :func:`nucleocyto.plots.data.select_cells`), one panel each; none gives
         a figure that says so.
     """
     if not ids:
@@ -232,7 +241,7 @@ def cell_panels(
               "ylim": (low - pad, high + pad)}
     for i, (ax, cell_id) in enumerate(zip(axes.flat, ids)):
         cell = shown[shown["cell_id"] == cell_id].set_index("frame").reindex(frames)
-        for region in ("nucleus", "cytosol"):
+        for region in ("nucleus", "cytoplasm"):
             ax.plot(x, cell[MEAN[region]], color=COLORS[region], lw=1.0, marker="o", ms=1.2)
         present = int(cell[MEAN["nucleus"]].notna().sum())
         label = f"cell {cell_id}" + ("" if present == n_frames else f" ({present} fr)")
@@ -245,7 +254,7 @@ def cell_panels(
         ax.set_visible(False)
     fig.supxlabel(xlabel, fontsize="medium")
     fig.supylabel("POI mean (counts)", fontsize="medium")
-    handles = [Line2D([], [], color=COLORS[r], label=r) for r in ("nucleus", "cytosol")]
+    handles = [Line2D([], [], color=COLORS[r], label=r) for r in ("nucleus", "cytoplasm")]
     # The legend's title is the figure title: one artist, so the layout cannot overlap them.
     fig.legend(handles=handles, loc="outside upper center", ncols=2, title=title,
                title_fontproperties={"size": "large"})

@@ -7,6 +7,10 @@ from typing import NamedTuple
 
 import numpy as np
 
+#: dtype of the label images of one frame (nuclei, rings) while they are computed; stacks are
+#: stored narrower (:data:`nucleocyto.io.stacks.STORED_LABEL_DTYPES`).
+LABEL_DTYPE = np.dtype(np.int32)
+
 
 class LabelledPixels(NamedTuple):
     """The labelled pixels of a label image: where they are and their labels."""

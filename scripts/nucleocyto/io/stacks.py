@@ -1,78 +1,40 @@
-"""Walk the frames of a movie on a pool of threads, with memory that does not grow with its length.
-
-Inputs are read through memory maps. A memory map keeps every page a process has read resident
-in that process until the map is closed, so a step walking a 2 GB stack through
-``np.load(..., mmap_mode="r")`` would end up holding 2 GB. :func:`map_frames` therefore releases
-the pages of the memory-mapped arrays it is given every few frames (``madvise(MADV_DONTNEED)``):
-the data stay in the file and in the page cache, and a later access reads them again.
+"""The ``.npy`` arrays and the ``metadata.json`` of a sample.
 
 Outputs are written frame by frame, in order, with plain file writes (:class:`FrameWriter`):
 writing through a memory map costs one page fault per 4 KiB page, several times the cost of a
 sequential ``write``. Label stacks are stored in the narrowest dtype their labels fit (uint8,
-uint16 or int32; :class:`LabelStackWriter`).
+uint16 or int32; :class:`LabelStackWriter`). Inputs are opened as read-only memory maps
+(:func:`open_array`), so a step holds a few frames whatever the movie's length.
 """
 
 from __future__ import annotations
 
-import mmap
+import json
 import os
-from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable, Iterator, TypeVar
 
 import numpy as np
 
-Result = TypeVar("Result")
-
-#: Frames processed between two releases of the memory-mapped pages.
-RELEASE_EVERY = 8
+from .atomic import atomic_path
 
 
-def map_frames(
-    function: Callable[[int], Result],
-    n_frames: int,
-    threads: int = 1,
-    release: tuple[np.ndarray, ...] = (),
-    every: int = RELEASE_EVERY,
-) -> Iterator[Result]:
-    """Yield ``function(t)`` for ``t`` in ``range(n_frames)``, in frame order.
-
-    Parameters
-    ----------
-    function : callable
-        Work on frame ``t``; with ``threads > 1`` it runs on worker threads (numpy, scipy and
-        scikit-image release the GIL in their inner loops, so frames overlap), so it should
-        return its results rather than write to shared state.
-    n_frames : int
-    threads : int
-        Worker threads; at most ``2 * threads`` frames are in flight at once.
-    release : tuple of ndarray
-        Arrays (usually memory maps, or views of them) whose resident pages are released every
-        ``every`` frames and at the end; other arrays are ignored.
-    """
-    results = map(function, range(n_frames)) if threads <= 1 else _threaded(function, n_frames, threads)
-    for done, result in enumerate(results, 1):
-        yield result
-        if done % every == 0:
-            release_pages(*release)
-    release_pages(*release)
+def open_array(path: str | Path) -> np.ndarray:
+    """A read-only memory map of a ``.npy`` array: a sample's stack (T, C, Y, X) or a label
+    stack (T, Y, X)."""
+    return np.load(path, mmap_mode="r", allow_pickle=False)
 
 
-def _threaded(function: Callable[[int], Result], n_frames: int, threads: int) -> Iterator[Result]:
-    """``function(t)`` for every frame, in order, computed on ``threads`` threads."""
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        pending: deque = deque()
-        try:
-            for t in range(n_frames):
-                pending.append(pool.submit(function, t))
-                if len(pending) > 2 * threads:
-                    yield pending.popleft().result()
-            while pending:
-                yield pending.popleft().result()
-        finally:
-            for future in pending:
-                future.cancel()
+def read_metadata(path: str | Path) -> dict:
+    """The ingest step's ``metadata.json`` as a dict (see ``docs/outputs.md``)."""
+    with open(path) as handle:
+        return json.load(handle)
+
+
+def write_metadata(metadata: dict, path: str | Path) -> None:
+    """Write ``metadata`` as indented JSON, atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(metadata, indent=2) + "\n")
 
 
 class FrameWriter:
@@ -81,7 +43,7 @@ class FrameWriter:
     Parameters
     ----------
     path : path
-        Output file (usually the temporary path of :func:`nucleocyto.atomic.atomic_path`).
+        Output file (usually the temporary path of :func:`nucleocyto.io.atomic.atomic_path`).
     shape : tuple of int
         Shape of the whole array; frames have shape ``shape[1:]``.
     dtype : numpy dtype
@@ -138,16 +100,17 @@ class FrameWriter:
             pending.result()
 
 
-#: The dtypes of label stacks, narrowest first.
-LABEL_DTYPES = (np.dtype(np.uint8), np.dtype(np.uint16), np.dtype(np.int32))
+#: The dtypes a label stack is stored in, narrowest first (a frame is labelled in
+#: :data:`nucleocyto.segment.labels.LABEL_DTYPE`, then stored in the narrowest that holds its ids).
+STORED_LABEL_DTYPES = (np.dtype(np.uint8), np.dtype(np.uint16), np.dtype(np.int32))
 
 
 def label_dtype(highest: int) -> np.dtype:
-    """The narrowest dtype of :data:`LABEL_DTYPES` that holds labels up to ``highest``."""
-    for dtype in LABEL_DTYPES:
+    """The narrowest dtype of :data:`STORED_LABEL_DTYPES` that holds labels up to ``highest``."""
+    for dtype in STORED_LABEL_DTYPES:
         if highest <= np.iinfo(dtype).max:
             return dtype
-    raise ValueError(f"label {highest} does not fit a label stack (at most {np.iinfo(LABEL_DTYPES[-1]).max})")
+    raise ValueError(f"label {highest} does not fit a label stack (at most {np.iinfo(STORED_LABEL_DTYPES[-1]).max})")
 
 
 class LabelStackWriter(FrameWriter):
@@ -160,7 +123,7 @@ class LabelStackWriter(FrameWriter):
     """
 
     def __init__(self, path: str | Path, shape: tuple[int, ...], background: bool = False):
-        super().__init__(path, shape, LABEL_DTYPES[0], background)
+        super().__init__(path, shape, STORED_LABEL_DTYPES[0], background)
 
     def write(self, frame: np.ndarray) -> None:
         """Append the next frame (shape ``shape[1:]``), widening the stack if its dtype needs it."""
@@ -184,27 +147,3 @@ class LabelStackWriter(FrameWriter):
                 self._file.write(frame.astype(dtype).data)
         finally:
             narrow.unlink()
-
-
-def release_pages(*arrays: np.ndarray) -> None:
-    """Drop the pages of memory-mapped ``arrays`` from this process's resident memory.
-
-    Safe for read-only and shared writable maps (``mode`` ``"r"``, ``"r+"``, ``"w+"``); arrays
-    that are not memory-mapped, and copy-on-write maps, are left alone.
-    """
-    if not hasattr(mmap, "MADV_DONTNEED"):
-        return
-    for array in arrays:
-        mapping = _shared_mapping(array)
-        if mapping is not None:
-            mapping.madvise(mmap.MADV_DONTNEED)
-
-
-def _shared_mapping(array: np.ndarray) -> mmap.mmap | None:
-    """The ``mmap`` behind ``array`` (following ``.base``), or None if there is none or it is a
-    copy-on-write map (whose changes would be lost)."""
-    base, mode = array, None
-    while base is not None and not isinstance(base, mmap.mmap):
-        mode = getattr(base, "mode", mode) if isinstance(base, np.memmap) else mode
-        base = getattr(base, "base", None)
-    return base if base is not None and mode != "c" else None

@@ -27,7 +27,7 @@ def condition_groups(conditions: dict[str, str]) -> dict[str, list[str]]:
 
 @styled
 def summary(pooled: pd.DataFrame, translocation: pd.DataFrame, conditions: dict[str, str]):
-    """N/C ratio over time of every sample (left) and its nucleus-vs-cytosol temporal Pearson r
+    """N/C ratio over time of every sample (left) and its nucleus-vs-cytoplasm temporal Pearson r
     (right), coloured and grouped by condition.
 
     Parameters
@@ -76,7 +76,7 @@ def summary(pooled: pd.DataFrame, translocation: pd.DataFrame, conditions: dict[
     slanted = len(groups) > 3 or max(len(g) for g in groups) > 10
     ax_r.set_xticks(range(len(groups)), list(groups), rotation=30 if slanted else 0, ha="right" if slanted else "center",
                     rotation_mode="anchor")
-    ax_r.set(xlim=(-0.6, len(groups) - 0.1), ylim=(-1.05, 1.05), ylabel="Temporal r, nuclear vs cytosolic POI",
+    ax_r.set(xlim=(-0.6, len(groups) - 0.1), ylim=(-1.05, 1.05), ylabel="Temporal r, nuclear vs cytoplasmic POI",
              title="Shuttling per sample")
     legend = [Line2D([], [], color=colors[c], marker="o", mec="black", mew=0.5, label=f"{c} (n = {len(s)})")
               for c, s in groups.items()]

@@ -1,4 +1,5 @@
-"""Small tables for the HTML report: one row per cell of a movie, one row per movie.
+"""Small tables for the HTML report: one row per cell of a movie, one row per movie (written by
+:func:`nucleocyto.io.tables.write_html`).
 
 They restate numbers of the Parquet outputs in a form a reader can scan; the Parquet files stay
 the data of record.
@@ -6,13 +7,8 @@ the data of record.
 
 from __future__ import annotations
 
-import html
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
-
-from .atomic import atomic_path
 
 
 def cell_summary(cells: pd.DataFrame, pooled: pd.DataFrame, translocation: pd.DataFrame,
@@ -23,7 +19,7 @@ def cell_summary(cells: pd.DataFrame, pooled: pd.DataFrame, translocation: pd.Da
     ----------
     cells, pooled : DataFrame
         Single-cell rows and pooled rows (indexed by frame) of the cells table, as split by
-        :func:`nucleocyto.figures.split_cells`.
+        :func:`nucleocyto.plots.data.split_cells`.
     translocation : DataFrame
         The movie's translocation table (``cell_id``, ``temporal_pearson_r``).
     pixel_size_um : float or None
@@ -34,7 +30,7 @@ def cell_summary(cells: pd.DataFrame, pooled: pd.DataFrame, translocation: pd.Da
     DataFrame
         ``cell`` (id, or "all, pooled"), ``frames`` (frames with the cell), median nuclear
         area, median / minimum / maximum N/C ratio of POI means over those frames, and the
-        temporal Pearson r between nuclear and cytosolic POI.
+        temporal Pearson r between nuclear and cytoplasmic POI.
     """
     area_scale, area_unit = (pixel_size_um**2, "µm²") if pixel_size_um else (1.0, "px")
     area = f"nucleus area, median ({area_unit})"
@@ -84,42 +80,6 @@ def sample_table(pooled: pd.DataFrame, translocation: pd.DataFrame, conditions: 
     columns = ["sample", "condition", "frames", "duration (min)", "N/C first frame", "N/C max", "N/C last frame",
                "cell ids", "temporal r (N vs C, pooled)"]
     return pd.DataFrame(rows, columns=columns)
-
-
-def write_html(table: pd.DataFrame, path: str | Path, title: str, note: str) -> None:
-    """Write ``table`` as a small self-contained HTML page (inline style, no scripts), atomically.
-
-    Numbers are right-aligned with 3 significant digits, text is left-aligned, NaN shows as "–".
-    """
-    numeric = [pd.api.types.is_numeric_dtype(table[c]) for c in table.columns]
-
-    def cells(values, tag):
-        return "".join(f'<{tag} class="{"num" if n else "text"}">{v}</{tag}>' for v, n in zip(values, numeric))
-
-    def shown(value):
-        if isinstance(value, (float, np.floating)):
-            return "–" if np.isnan(value) else f"{value:.3g}"
-        return html.escape(str(value))
-
-    rows = "\n".join(f"<tr>{cells([shown(v) for v in row], 'td')}</tr>" for row in table.itertuples(index=False))
-    page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; font-size: 13px; margin: 12px; color: #222; }}
-table {{ border-collapse: collapse; }}
-th, td {{ padding: 3px 10px; border-bottom: 1px solid #ddd; }}
-th {{ background: #f2f2f2; position: sticky; top: 0; }}
-.num {{ text-align: right; }} .text {{ text-align: left; }}
-</style></head>
-<body><h3>{html.escape(title)}</h3><p>{html.escape(note)}</p>
-<table><thead><tr>{cells([html.escape(str(c)) for c in table.columns], "th")}</tr></thead>
-<tbody>
-{rows}
-</tbody></table>
-</body></html>
-"""
-    with atomic_path(path) as tmp:
-        tmp.write_text(page, encoding="utf-8")
 
 
 def _ratio_stats(ratio: pd.Series) -> tuple[float, float, float]:

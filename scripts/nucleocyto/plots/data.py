@@ -1,8 +1,8 @@
 """The numbers behind the figures: POI traces per cell and pooled, N/C ratios, the spread across
-cells, and which frames and cells to show. Drawing lives in :mod:`nucleocyto.figures_sample`
-(one movie) and :mod:`nucleocyto.figures_summary` (all movies).
+cells, and which frames and cells to show. Drawing lives in :mod:`nucleocyto.plots.sample`
+(one movie) and :mod:`nucleocyto.plots.summary` (all movies).
 
-Everything here reads the cells table (``cells.parquet``, :func:`nucleocyto.measure.cell_table`,
+Everything here reads the cells table (``cells.parquet``, :func:`nucleocyto.measure.cells.cell_table`,
 the one place where POI means are paired and N/C ratios computed), so it works whether or not
 cell ids are tracked over time: per-frame statistics across cells (pooled means, quartiles) never
 assume that ``cell_id`` k in one frame is the same cell as ``cell_id`` k in the next.
@@ -15,7 +15,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
+from ..errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ def split_cells(cells: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     Parameters
     ----------
     cells : DataFrame
-        The cells table (:func:`nucleocyto.measure.cell_table`, ``cells.parquet``).
+        The cells table (:func:`nucleocyto.measure.cells.cell_table`, ``cells.parquet``).
 
     Returns
     -------

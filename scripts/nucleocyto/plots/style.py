@@ -17,12 +17,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from .atomic import atomic_path  # noqa: E402
+from ..io.atomic import atomic_path  # noqa: E402
 
 #: Okabe-Ito colours, safe for the common colour-vision deficiencies, by meaning.
 COLORS = {
     "nucleus": "#D55E00",  # vermillion
-    "cytosol": "#0072B2",  # blue
+    "cytoplasm": "#0072B2",  # blue
     "ratio": "#009E73",  # bluish green
     "frame": "#999999",  # grey
     "all_cells": "#CC79A7",  # reddish purple

@@ -1,145 +1,28 @@
-"""Nucleus and cytosol-ring label images, frame by frame.
+"""The cytoplasm ring of each nucleus of one frame, and the optional ring filters.
 
-The default reproduces the classic method exactly:
-
-1. nucleus mask = ``frame > threshold_otsu(frame)`` on the raw nuclear-marker frame;
-2. each 8-connected object of the mask is a cell (``skimage.measure.label``);
-3. the cytosol ring is ``dilation(mask, disk(outer)) XOR dilation(mask, disk(inner))`` and each
-   ring pixel carries the label of its nearest nucleus, as ``skimage.segmentation.expand_labels``
-   assigns it.
-
-The ring is computed without a distance transform of the whole frame (see :func:`ring_labels`
-for why it is bit-identical to the classic computation).
-
-Options, all off by default: Gaussian smoothing and other thresholds (Li, triangle, Yen, a
-manual value), hole filling, splitting touching nuclei by a distance-transform watershed,
-clearing objects on the border, an area window; for rings, dropping the contact zones between
-neighbouring cells and keeping only ring pixels above a threshold on the POI channel.
+The default reproduces the classic method exactly: the ring is
+``dilation(mask, disk(outer)) XOR dilation(mask, disk(inner))`` and each ring pixel carries the
+label of its nearest nucleus, as ``skimage.segmentation.expand_labels`` assigns it. It is
+computed without a distance transform of the whole frame (see :func:`ring_labels` for why it is
+bit-identical). Options, off by default: dropping the contact zones between neighbouring cells
+and keeping only ring pixels above a threshold of the POI frame.
 """
 
 from __future__ import annotations
 
-import logging
 import math
-from pathlib import Path
 
 import numpy as np
 from scipy import ndimage
-from skimage import filters
-from skimage.measure import label
-from skimage.morphology import disk, h_maxima
-from skimage.segmentation import clear_border, relabel_sequential, watershed
+from skimage.morphology import disk
 
-from .atomic import atomic_path
-from .frames import LabelStackWriter, label_dtype, map_frames
-from .labels import LabelledPixels, labelled_pixels, paint
-from .params import THRESHOLD_METHODS, MaskParams, TrackParams
-from .tracking import FrameObjects, Tracker, frame_objects
-
-log = logging.getLogger(__name__)
-
-LABEL_DTYPE = np.int32
-
-#: scikit-image's function of each automatic threshold method.
-THRESHOLDS = {name: getattr(filters, f"threshold_{name}") for name in THRESHOLD_METHODS}
-
-
-def threshold_value(image: np.ndarray, method: str | float) -> float:
-    """Threshold of ``image`` by a named method, or ``method`` itself when it is a number.
-
-    Parameters
-    ----------
-    image : (Y, X) ndarray of int or float
-    method : str or float
-        A key of :data:`THRESHOLDS` or a manual threshold (same units as ``image``).
-    """
-    return THRESHOLDS[method](image) if isinstance(method, str) else float(method)
-
-
-def nucleus_labels(frame: np.ndarray, params: MaskParams = MaskParams()) -> np.ndarray:
-    """Label the nuclei of one nuclear-marker frame.
-
-    Parameters
-    ----------
-    frame : (Y, X) ndarray of int or float
-        Raw nuclear-marker intensities.
-    params : MaskParams
-        With the defaults, the classic method.
-
-    Returns
-    -------
-    (Y, X) ndarray of int32
-        0 = background, 1..n = nuclei. By default the connected objects of
-        ``frame > threshold_otsu(frame)`` (8-connectivity) in raster order. All zero for a
-        constant frame.
-    """
-    image = frame
-    if params.smooth_sigma_px > 0:
-        image = ndimage.gaussian_filter(frame.astype(np.float64), params.smooth_sigma_px)
-    if image.min() == image.max():
-        return np.zeros(frame.shape, LABEL_DTYPE)
-    mask = image > threshold_value(image, params.threshold)
-    if params.fill_holes:
-        mask = ndimage.binary_fill_holes(mask)
-    labels = split_touching(mask, params.split_depth_px) if params.split_touching else label(mask)
-    cleaned = _clean(labels, params)
-    return cleaned.astype(LABEL_DTYPE, copy=False)
-
-
-def split_touching(mask: np.ndarray, depth: float = 2.0) -> np.ndarray:
-    """Split touching nuclei with a watershed of the Euclidean distance transform.
-
-    The seeds are the h-maxima of the distance transform (regional maxima at least ``depth``
-    above the saddle to any higher maximum), so a bumpy outline does not split a nucleus but a
-    neck between two round nuclei does.
-
-    Parameters
-    ----------
-    mask : (Y, X) ndarray of bool
-        Nucleus pixels.
-    depth : float
-        Minimum dip of the distance transform between two seeds (px).
-
-    Returns
-    -------
-    (Y, X) ndarray of int32
-        1..n numbered in raster order of each object's first pixel; every mask pixel labelled.
-    """
-    distance = ndimage.distance_transform_edt(mask)
-    markers, n_seeds = label(h_maxima(distance, depth), return_num=True)
-    split = watershed(-distance, markers, connectivity=2, mask=mask)
-    # objects thinner than 2 * depth hold no seed: they keep a label of their own
-    orphans = label(mask & (split == 0))
-    split[orphans > 0] = orphans[orphans > 0] + n_seeds
-    return _raster_order(split)
-
-
-def _raster_order(labels: np.ndarray) -> np.ndarray:
-    """Renumber labels 1..n in raster order of each label's first pixel."""
-    values, first = np.unique(labels.ravel(), return_index=True)
-    order = np.argsort(first[values > 0], kind="stable")
-    mapping = np.zeros(int(values.max()) + 1, LABEL_DTYPE)
-    mapping[values[values > 0][order]] = np.arange(1, len(order) + 1)
-    return mapping[labels]
-
-
-def _clean(labels: np.ndarray, params: MaskParams) -> np.ndarray:
-    """Apply border clearing and the area window; renumber 1..n keeping the order."""
-    if not (params.clear_border or params.min_area_px > 0 or params.max_area_px is not None):
-        return labels
-    if params.clear_border:
-        labels = clear_border(labels)
-    area = np.bincount(labels.ravel())
-    drop = area < params.min_area_px
-    if params.max_area_px is not None:
-        drop |= area > params.max_area_px
-    drop[0] = False
-    labels = np.where(drop[labels], 0, labels)
-    return relabel_sequential(labels)[0]
+from ..config import MaskParams
+from .labels import LABEL_DTYPE
+from .nuclei import threshold_value
 
 
 def ring_labels(nuclei: np.ndarray, inner: int = 3, outer: int = 5) -> np.ndarray:
-    """Cytosol ring of each nucleus.
+    """Cytoplasm ring of each nucleus.
 
     Parameters
     ----------
@@ -193,7 +76,7 @@ def ring_labels(nuclei: np.ndarray, inner: int = 3, outer: int = 5) -> np.ndarra
 def cell_rings(
     nuclei: np.ndarray, params: MaskParams = MaskParams(), poi: np.ndarray | None = None
 ) -> np.ndarray:
-    """The cytosol rings of one frame: :func:`ring_labels`, then the optional ring filters.
+    """The cytoplasm rings of one frame: :func:`ring_labels`, then the optional ring filters.
 
     Parameters
     ----------
@@ -337,71 +220,3 @@ def _runs(indices: np.ndarray, gap: int) -> list[tuple[int, int]]:
 def _grow(box: tuple[slice, slice], margin: int, shape: tuple[int, ...]) -> tuple[slice, slice]:
     """``box`` grown by ``margin`` pixels on every side, clipped to ``shape``."""
     return tuple(slice(max(s.start - margin, 0), min(s.stop + margin, n)) for s, n in zip(box, shape))
-
-
-def segment_stack(
-    stack: np.ndarray,
-    nuclei_path: str | Path,
-    cytosol_path: str | Path,
-    params: MaskParams = MaskParams(),
-    tracking: TrackParams = TrackParams(),
-    nucleus_channel: int = 1,
-    poi_channel: int = 0,
-    threads: int = 1,
-) -> list[int]:
-    """Write nucleus and ring label stacks for a (T, C, Y, X) stack, frame by frame.
-
-    Each frame is segmented, its nuclei are relabelled with track ids (when tracking is on;
-    see :class:`nucleocyto.tracking.Tracker`), and its rings are derived from those labels,
-    so both stacks carry the track ids.
-
-    Parameters
-    ----------
-    stack : (T, C, Y, X) ndarray
-        Canonical stack (usually a read-only memory map).
-    nuclei_path, cytosol_path : path
-        Output ``.npy`` files, each (T, Y, X) uint8, uint16 or int32: the narrowest that holds
-        the movie's cell ids (see :class:`nucleocyto.frames.LabelStackWriter`).
-    params : MaskParams
-    tracking : TrackParams
-    nucleus_channel, poi_channel : int
-        Channel indices in ``stack``.
-    threads : int
-        Frames segmented at once (see :func:`nucleocyto.frames.map_frames`); memory stays
-        bounded whatever the number of frames.
-
-    Returns
-    -------
-    list of int
-        Number of cells found in each frame.
-    """
-    n_frames, _, height, width = stack.shape
-    shape = (n_frames, height, width)
-    tracker = Tracker(tracking)
-
-    def segment(t: int) -> tuple[np.ndarray, FrameObjects, LabelledPixels]:
-        nuclei = nucleus_labels(np.asarray(stack[t, nucleus_channel]), params)
-        poi = np.asarray(stack[t, poi_channel]) if params.ring_poi_threshold != "none" else None
-        return nuclei, frame_objects(nuclei), labelled_pixels(cell_rings(nuclei, params, poi))
-
-    counts = []
-    with (
-        atomic_path(nuclei_path) as tmp_nuclei,
-        atomic_path(cytosol_path) as tmp_cytosol,
-        LabelStackWriter(tmp_nuclei, shape, background=threads > 1) as nuclei_out,
-        LabelStackWriter(tmp_cytosol, shape, background=threads > 1) as cytosol_out,
-    ):
-        frames = map_frames(segment, n_frames, threads, release=(stack,))
-        for t, (nuclei, objects, rings) in enumerate(frames):
-            # Rings depend on pixel positions only, not on label values, so relabelling the
-            # nuclei and the rings with the same track ids equals deriving the rings afterwards.
-            track_ids = tracker.link(objects, nuclei)
-            track_ids = track_ids.astype(label_dtype(int(track_ids.max())))
-            nuclei_out.write(paint(objects.pixels, track_ids, nuclei.shape))
-            cytosol_out.write(paint(rings, track_ids, nuclei.shape))
-            counts.append(len(objects.ids))
-            if counts[-1] == 0:
-                log.warning("frame %d: empty nucleus mask; its measurements will be NaN", t)
-    if tracking.method != "none":
-        log.info("tracking (%s): %d tracks", tracking.method, tracker.n_tracks)
-    return counts

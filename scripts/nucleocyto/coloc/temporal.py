@@ -1,8 +1,9 @@
-"""Correlation of two intensity traces over time (one value per frame, NaN where undefined).
+"""Correlation of intensity traces over time (one value per frame, NaN where undefined), and the
+per-cell translocation table of a movie.
 
 Bleaching (or focus drift) makes every trace of a movie decline together, so two raw traces
 correlate positively even when nothing moves between them; detrending each trace first removes
-that shared slow trend. Translocation shows as anti-correlated nuclear and cytosolic traces.
+that shared slow trend. Translocation shows as anti-correlated nuclear and cytoplasmic traces.
 """
 
 from __future__ import annotations
@@ -10,8 +11,16 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 
-from .coloc import average_ranks
+from .grouped import average_ranks
+
+#: Columns of the translocation table, in order (documented in docs/outputs.md).
+TEMPORAL_COLUMNS = (
+    "sample", "cell_id", "n_frames", "temporal_pearson_r", "temporal_spearman_rho",
+    "temporal_pearson_r_detrended", "temporal_spearman_rho_detrended",
+    "xcorr_lag_frames", "xcorr_lag_s", "xcorr_r",
+)
 
 #: Detrending methods of :func:`detrend`.
 DETRENDS = ("linear", "exponential", "difference")
@@ -104,3 +113,45 @@ def best_lag(a: np.ndarray, b: np.ndarray, max_lag: int) -> tuple[float, float]:
         return math.nan, math.nan
     best = order[int(np.nanargmax(magnitude))]
     return float(lags[best]), float(r[best])
+
+
+def temporal_correlations(
+    cells: pd.DataFrame, sample: str, frame_interval_s: float | None, detrending: str, max_lag_frames: int
+) -> pd.DataFrame:
+    """Per cell, correlation over time between its nuclear and cytoplasmic POI means.
+
+    Parameters
+    ----------
+    cells : DataFrame
+        The cells table of one movie (:func:`nucleocyto.measure.cells.cell_table`): ``frame``,
+        ``cell_id``, ``poi_nucleus_mean``, ``poi_cytoplasm_mean``.
+    frame_interval_s : float or None
+        Seconds between frames; ``xcorr_lag_s`` is NaN when None.
+    detrending : str
+        Method of :func:`detrend` for the ``*_detrended`` and ``xcorr_*`` columns.
+    max_lag_frames : int
+        Largest lag (frames) of the cross-correlation.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`TEMPORAL_COLUMNS`, one row per cell id, ascending; ``cell_id`` 0 is all
+        cells pooled by area (the classic whole-mask traces). Traces span every frame of the
+        movie, NaN where the cell is absent.
+    """
+    interval = frame_interval_s if frame_interval_s is not None else math.nan
+    frames = np.arange(int(cells["frame"].max()) + 1)
+    rows = []
+    for cell_id, cell in cells.groupby("cell_id", sort=True):
+        trace = cell.set_index("frame").reindex(frames)
+        nucleus = trace["poi_nucleus_mean"].to_numpy(np.float64)
+        cytoplasm = trace["poi_cytoplasm_mean"].to_numpy(np.float64)
+        flat_nucleus, flat_cytoplasm = detrend(nucleus, detrending), detrend(cytoplasm, detrending)
+        lag, lag_r = best_lag(flat_nucleus, flat_cytoplasm, max_lag_frames)
+        rows.append((
+            sample, int(cell_id), int((np.isfinite(nucleus) & np.isfinite(cytoplasm)).sum()),
+            pearson(nucleus, cytoplasm), spearman(nucleus, cytoplasm),
+            pearson(flat_nucleus, flat_cytoplasm), spearman(flat_nucleus, flat_cytoplasm),
+            lag, lag * interval, lag_r,
+        ))
+    return pd.DataFrame(rows, columns=list(TEMPORAL_COLUMNS))

@@ -18,7 +18,7 @@ from typing import Iterator
 import numpy as np
 import tifffile
 
-from .errors import InputError
+from ..errors import InputError
 
 #: Axis letters tifffile may use for the time-like axis of a plain stack.
 TIME_AXES = ("T", "I", "Z", "Q")
@@ -128,6 +128,9 @@ class PlaneReader:
         return self
 
     def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
         self._tif.close()
 
     def read(self, index: int) -> np.ndarray:

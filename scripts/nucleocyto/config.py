@@ -1,0 +1,319 @@
+"""Every setting of the workflow: one frozen dataclass per ``config.yaml`` section, and the sample
+sheet.
+
+``workflow/schemas/config.schema.yaml`` owns the types and ranges of the configuration (checked
+when the workflow is parsed); the dataclasses add only the rules that tie several fields
+together. Their defaults equal ``config.yaml``'s (a test checks it). Standard library and pandas
+only, so that parsing the workflow (``snakemake -n``) imports neither NumPy's image libraries nor
+the TIFF readers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import CHANNELS
+from .errors import InputError
+
+#: Automatic threshold methods, named as scikit-image's ``threshold_<name>``; a number instead
+#: of a name is a manual threshold (counts).
+THRESHOLD_METHODS = ("otsu", "li", "triangle", "yen")
+
+
+@dataclass(frozen=True)
+class MaskParams:
+    """Nucleus and ring masks (``config.yaml`` ``masks:``).
+
+    Attributes
+    ----------
+    threshold : str or float
+        ``"otsu"`` (classic), ``"li"``, ``"triangle"``, ``"yen"`` (scikit-image's methods on the
+        frame), or a number: a manual threshold (counts). Nucleus pixels are strictly above it.
+    smooth_sigma_px : float
+        Sigma of a Gaussian applied to the marker frame before thresholding (px); 0 = raw.
+    fill_holes : bool
+        Fill holes inside nuclei.
+    split_touching : bool
+        Split touching nuclei by a watershed of the distance transform.
+    split_depth_px : float
+        Two touching nuclei are split where the distance transform dips by at least this much
+        (px) between their centres, i.e. the neck is that much thinner than the smaller nucleus.
+    clear_border : bool
+        Drop nuclei touching the image border.
+    min_area_px : int
+        Drop nuclei with fewer pixels; 0 keeps all.
+    max_area_px : int or None
+        Drop nuclei with more pixels; None keeps all.
+    ring_inner_px, ring_outer_px : int
+        The cytoplasm ring holds pixels at Euclidean distance d from the nearest nucleus pixel
+        with ``inner < d <= outer`` (px).
+    ring_contact_px : int
+        Drop ring pixels within this distance (px) of another cell's nucleus or ring; 0 keeps
+        them all.
+    ring_poi_threshold : str or float
+        ``"none"`` keeps every ring pixel; a method name or number as for ``threshold``, applied
+        to the raw POI frame, keeps only ring pixels strictly above it.
+    """
+
+    threshold: str | float = "otsu"
+    smooth_sigma_px: float = 0.0
+    fill_holes: bool = False
+    split_touching: bool = False
+    split_depth_px: float = 2.0
+    clear_border: bool = False
+    min_area_px: int = 0
+    max_area_px: int | None = None
+    ring_inner_px: int = 3
+    ring_outer_px: int = 5
+    ring_contact_px: int = 0
+    ring_poi_threshold: str | float = "none"
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.ring_inner_px < self.ring_outer_px:
+            raise ValueError(
+                f"masks: need 0 <= ring_inner_px < ring_outer_px, got {self.ring_inner_px} and {self.ring_outer_px}."
+            )
+        if self.max_area_px is not None and self.max_area_px < self.min_area_px:
+            raise ValueError(
+                f"masks: max_area_px ({self.max_area_px}) must be >= min_area_px ({self.min_area_px})."
+            )
+
+
+@dataclass(frozen=True)
+class TrackParams:
+    """Tracking (``config.yaml`` ``tracking:``).
+
+    Attributes
+    ----------
+    method : str
+        ``"overlap"`` (IoU), ``"centroid"`` (distance) or ``"none"`` (per-frame labels).
+    max_displacement_px : float
+        Largest centroid displacement between consecutive frames that may link (px).
+    max_gap_frames : int
+        A track missing for up to this many frames may be continued; 0 = no bridging.
+    """
+
+    method: str = "overlap"
+    max_displacement_px: float = 15.0
+    max_gap_frames: int = 1
+
+
+@dataclass(frozen=True)
+class BackgroundParams:
+    """Background subtraction (``config.yaml`` ``background:``).
+
+    Attributes
+    ----------
+    method : str
+        ``"none"`` (classic: raw values), ``"median_outside"`` (per frame and channel, the
+        median of the pixels farther than ``dilate_px`` from every cell's nucleus and ring) or
+        ``"fixed"`` (the values in ``fixed``).
+    dilate_px : float
+        Margin around the cells excluded from the background pixels (px).
+    fixed : mapping of str to float
+        Background per channel of :data:`nucleocyto.CHANNELS` (counts), used by ``"fixed"``.
+    """
+
+    method: str = "none"
+    dilate_px: float = 10.0
+    fixed: Mapping[str, float] = field(default_factory=lambda: dict.fromkeys(CHANNELS, 0))
+
+
+@dataclass(frozen=True)
+class CorrelationParams:
+    """Correlation measures (``config.yaml`` ``correlation:``).
+
+    Attributes
+    ----------
+    costes_shuffles : int
+        Block shuffles of Costes' randomisation test per frame and scope; 0 turns it off.
+    psf_fwhm_px : int
+        Side of the square blocks the Costes test shuffles (px), about the PSF's FWHM.
+    seed : int
+        Frame t shuffles with the generator seeded by ``(seed, t)``.
+    detrend : str
+        Trend removed from each POI trace over time: ``"exponential"`` (bleaching),
+        ``"linear"`` or ``"difference"``.
+    max_lag_frames : int
+        The cross-correlation of the detrended traces searches lags ``-max..+max`` (frames).
+    """
+
+    costes_shuffles: int = 0
+    psf_fwhm_px: int = 3
+    seed: int = 0
+    detrend: str = "exponential"
+    max_lag_frames: int = 5
+
+
+@dataclass(frozen=True)
+class FigureParams:
+    """Figures (``config.yaml`` ``figures:``).
+
+    Attributes
+    ----------
+    montage_frames : int or list of int
+        Mask overlay montage: a count of evenly spaced frames, or the 0-based frames.
+    montage_columns : int
+        Montage panels per row.
+    max_cells : int
+        Per-cell small multiples show at most this many cells (those present in the most frames).
+    dpi : int
+        PNG resolution (dots per inch).
+    """
+
+    montage_frames: int | list[int] = 4
+    montage_columns: int = 4
+    max_cells: int = 50
+    dpi: int = 150
+
+
+#: The dataclass of each configuration section.
+SECTIONS = {
+    "masks": MaskParams,
+    "tracking": TrackParams,
+    "background": BackgroundParams,
+    "correlation": CorrelationParams,
+    "figures": FigureParams,
+}
+
+
+def check_config(config: Mapping) -> None:
+    """Build every section's dataclass once, so a cross-field rule fails when the workflow is
+    parsed. Raises ValueError with the section and the rule."""
+    for name, params in SECTIONS.items():
+        params(**config[name])
+
+
+# ---------------------------------------------------------------------------------------------
+# The sample sheet
+
+#: Sample ids: letters, digits, ``_``, ``-`` and dots, starting with a letter or digit; the
+#: workflow's wildcard constraint. :data:`SAMPLE_ID` also forbids ``..``.
+SAMPLE_ID_CHARS = r"[A-Za-z0-9][A-Za-z0-9_.-]*"
+SAMPLE_ID = re.compile(rf"(?!.*\.\.){SAMPLE_ID_CHARS}")
+
+#: Sheet columns that name the channel files: one file per channel, or one multi-channel file.
+SEPARATE_FILES = ("poi", "nucleus")
+COMBINED_FILE = ("image", "poi_channel", "nucleus_channel")
+_INTEGER_COLUMNS = ("poi_channel", "nucleus_channel")
+_FLOAT_COLUMNS = ("frame_interval_s", "pixel_size_um")
+
+
+@dataclass(frozen=True)
+class ChannelSource:
+    """Where one channel of a sample comes from.
+
+    Attributes
+    ----------
+    path : Path
+        TIFF file.
+    channel_index : int or None
+        Index along the file's C axis for a multi-channel file; None for a one-channel file.
+    """
+
+    path: Path
+    channel_index: int | None = None
+
+
+def load_sample_sheet(path: str | Path) -> pd.DataFrame:
+    """Read a tab-separated sample sheet and check it row by row.
+
+    Columns: ``sample`` (id), then either ``poi`` and ``nucleus`` (one TIFF per channel: the
+    POI and the nuclear marker) or ``image``, ``poi_channel`` and ``nucleus_channel`` (one
+    multi-channel TIFF, 0-based channel indices); optional ``condition``, ``frame_interval_s``
+    (s) and ``pixel_size_um`` (µm).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by sample id; integer columns as pandas ``Int64``, calibration as float64 with
+        NaN where not given.
+
+    Raises
+    ------
+    InputError
+        One sentence naming the sheet, the sample and the problem: a missing column, an unsafe
+        or duplicate id, a bad number, or a TIFF path that is not an existing file (paths are
+        relative to the working directory).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"sample sheet {path}: file not found.")
+    try:
+        sheet = pd.read_csv(path, sep="\t", dtype=str, comment="#", skip_blank_lines=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError(f"sample sheet {path}: not a readable tab-separated table ({exc}).") from None
+    sheet.columns = [c.strip() for c in sheet.columns]
+    if "sample" not in sheet.columns:
+        raise InputError(f"sample sheet {path}: missing the 'sample' column.")
+    if sheet.empty:
+        raise InputError(f"sample sheet {path}: no samples listed.")
+    sheet = sheet.apply(lambda column: column.str.strip())
+    for column in _INTEGER_COLUMNS + _FLOAT_COLUMNS:
+        if column in sheet.columns:
+            sheet[column] = _numeric(sheet, column, path, integer=column in _INTEGER_COLUMNS)
+    for row in sheet.itertuples(index=False):
+        _check_row(row._asdict(), path)
+    duplicated = sheet["sample"][sheet["sample"].duplicated()].unique()
+    if len(duplicated):
+        raise InputError(f"sample sheet {path}: sample id {duplicated[0]!r} appears more than once.")
+    return sheet.set_index("sample", drop=False)
+
+
+def channel_sources(row: Mapping) -> dict[str, ChannelSource]:
+    """``{"poi": ChannelSource, "marker": ChannelSource}`` of one sample-sheet row."""
+    if _has(row, "image"):
+        image = Path(row["image"])
+        return {
+            "poi": ChannelSource(image, int(row["poi_channel"])),
+            "marker": ChannelSource(image, int(row["nucleus_channel"])),
+        }
+    return {"poi": ChannelSource(Path(row["poi"])), "marker": ChannelSource(Path(row["nucleus"]))}
+
+
+def _check_row(row: dict, path: Path) -> None:
+    sample = row["sample"]
+    if not _has(row, "sample"):
+        raise InputError(f"sample sheet {path}: a row has no sample id.")
+    if not SAMPLE_ID.fullmatch(sample):
+        raise InputError(
+            f"sample sheet {path}: sample id {sample!r} is not allowed; use letters, digits, "
+            "'_', '-' and '.' only (no spaces, path separators or '..')."
+        )
+    separate = all(_has(row, c) for c in SEPARATE_FILES)
+    combined = all(_has(row, c) for c in COMBINED_FILE)
+    if separate == combined:
+        raise InputError(
+            f"sample sheet {path}, sample {sample!r}: give either 'poi' and 'nucleus' files or "
+            "'image' with 'poi_channel' and 'nucleus_channel', not both or neither."
+        )
+    if combined and row["poi_channel"] == row["nucleus_channel"]:
+        raise InputError(f"sample sheet {path}, sample {sample!r}: poi_channel and nucleus_channel are the same.")
+    for column in SEPARATE_FILES if separate else ("image",):
+        if not Path(row[column]).is_file():
+            raise InputError(f"sample sheet {path}, sample {sample!r}: {column} file {row[column]} not found.")
+
+
+def _numeric(sheet: pd.DataFrame, column: str, path: Path, integer: bool) -> pd.Series:
+    values = pd.to_numeric(sheet[column], errors="coerce")
+    out_of_range = (values < 0) if integer else (values <= 0)
+    bad = sheet[column].notna() & (values.isna() | out_of_range | (values == float("inf")))
+    if integer:
+        bad |= values.notna() & (values % 1 != 0)
+    if bad.any():
+        i = bad.idxmax()
+        kind = "a non-negative integer" if integer else "a positive number"
+        raise InputError(
+            f"sample sheet {path}, sample {sheet['sample'][i]!r}: {column} {sheet[column][i]!r} is not {kind}."
+        )
+    return values.astype("Int64") if integer else values.astype(float)
+
+
+def _has(row: Mapping, column: str) -> bool:
+    value = row.get(column)
+    return value is not None and not pd.isna(value) and value != ""

@@ -1,0 +1,70 @@
+"""The per-cell table of a movie: POI means of nucleus and cytoplasm and their N/C ratio, per
+cell and frame, derived from the intensities table."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+#: Columns of the per-cell table (documented in docs/outputs.md).
+CELL_COLUMNS = (
+    "sample", "frame", "time_s", "cell_id", "poi_nucleus_mean", "poi_cytoplasm_mean",
+    "nucleus_area_px", "cytoplasm_area_px", "poi_background", "nc_ratio", "cn_ratio",
+)
+
+
+def pooled_means(intensities: pd.DataFrame) -> pd.DataFrame:
+    """Per-frame means with all cells pooled by area (Σ sum / Σ area_px).
+
+    Parameters
+    ----------
+    intensities : DataFrame
+        The intensities table (columns :data:`nucleocyto.measure.intensities.COLUMNS`).
+
+    Returns
+    -------
+    DataFrame
+        One row per frame × region × channel: ``frame, time_s, region, channel, mean,
+        area_px``. With the classic masks, ``mean`` equals the classic whole-mask mean.
+    """
+    grouped = intensities.groupby(["frame", "region", "channel"], sort=True)
+    pooled = grouped.agg(time_s=("time_s", "first"), sum=("sum", "sum"), area_px=("area_px", "sum"))
+    pooled["sum"] = pooled["sum"].where(pooled["area_px"] > 0)
+    pooled["mean"] = pooled["sum"] / pooled["area_px"]
+    return pooled.reset_index()[["frame", "time_s", "region", "channel", "mean", "area_px"]]
+
+
+def cell_table(intensities: pd.DataFrame) -> pd.DataFrame:
+    """POI means and nucleo-cytoplasmic ratios per cell and frame (a wide table).
+
+    Parameters
+    ----------
+    intensities : DataFrame
+        The intensities table (columns :data:`nucleocyto.measure.intensities.COLUMNS`).
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`CELL_COLUMNS`, one row per frame × cell plus ``cell_id`` 0 per frame
+        (all cells pooled by area, :func:`pooled_means`). ``nc_ratio`` = nuclear / cytoplasmic
+        POI mean and ``cn_ratio`` its inverse, NaN unless both means are > 0.
+    """
+    poi = intensities[intensities["channel"] == "poi"]
+    pooled = pooled_means(poi).assign(cell_id=0)
+    cells = poi.loc[poi["cell_id"] > 0, ["frame", "cell_id", "region", "mean", "area_px"]]
+    long = pd.concat([pooled[list(cells.columns)], cells], ignore_index=True)
+    wide = long.pivot(index=["frame", "cell_id"], columns="region", values=["mean", "area_px"])
+    wide.columns = [f"{region}_{value}" for value, region in wide.columns]
+    table = wide.reset_index()
+    per_frame = poi.groupby("frame").agg(
+        sample=("sample", "first"), time_s=("time_s", "first"), poi_background=("background", "first")
+    )
+    table = table.join(per_frame, on="frame")
+    table = table.rename(columns={"nucleus_mean": "poi_nucleus_mean", "cytoplasm_mean": "poi_cytoplasm_mean"})
+    nucleus, cytoplasm = table["poi_nucleus_mean"], table["poi_cytoplasm_mean"]
+    defined = (nucleus > 0) & (cytoplasm > 0)
+    table["nc_ratio"] = (nucleus / cytoplasm).where(defined)
+    table["cn_ratio"] = (cytoplasm / nucleus).where(defined)
+    for column in ("nucleus_area_px", "cytoplasm_area_px"):
+        table[column] = table[column].astype(np.int64)
+    return table.sort_values(["frame", "cell_id"], kind="stable").reset_index(drop=True)[list(CELL_COLUMNS)]

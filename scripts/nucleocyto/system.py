@@ -1,0 +1,187 @@
+"""What the steps ask of the operating system: frames walked on a pool of threads, pages of
+memory-mapped inputs released as they go, source files dropped from the page cache behind their
+readers, and an allocator that keeps freed memory.
+
+Inputs are read through memory maps. A memory map keeps every page a process has read resident
+in that process until the map is closed, so a step walking a 2 GB stack through
+``np.load(..., mmap_mode="r")`` would end up holding 2 GB. :func:`map_frames` therefore releases
+the pages of the memory-mapped arrays it is given every few frames (``madvise(MADV_DONTNEED)``):
+the data stay in the file and in the page cache, and a later access reads them again.
+
+Ingest reads each source TIFF once to copy its planes and once to hash it, then never again.
+Left in the page cache, a multi-GB movie crowds out the arrays the next steps read;
+:class:`DropBehind` drops its pages behind the readers (``posix_fadvise``), and the freed pages
+are the first ones the kernel reuses for the stack being written.
+
+Linux-specific calls (``madvise``, ``posix_fadvise``, glibc ``mallopt``) do nothing elsewhere.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import mmap
+import os
+import sys
+import threading
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Callable, Iterator, TypeVar
+
+import numpy as np
+
+Result = TypeVar("Result")
+
+#: Frames processed between two releases of the memory-mapped pages.
+RELEASE_EVERY = 8
+
+
+def map_frames(
+    function: Callable[[int], Result],
+    n_frames: int,
+    threads: int = 1,
+    release: tuple[np.ndarray, ...] = (),
+    every: int = RELEASE_EVERY,
+) -> Iterator[Result]:
+    """Yield ``function(t)`` for ``t`` in ``range(n_frames)``, in frame order.
+
+    Parameters
+    ----------
+    function : callable
+        Work on frame ``t``; with ``threads > 1`` it runs on worker threads (numpy, scipy and
+        scikit-image release the GIL in their inner loops, so frames overlap), so it should
+        return its results rather than write to shared state.
+    n_frames : int
+    threads : int
+        Worker threads; at most ``2 * threads`` frames are in flight at once.
+    release : tuple of ndarray
+        Arrays (usually memory maps, or views of them) whose resident pages are released every
+        ``every`` frames and at the end; other arrays are ignored.
+    """
+    results = map(function, range(n_frames)) if threads <= 1 else _threaded(function, n_frames, threads)
+    for done, result in enumerate(results, 1):
+        yield result
+        if done % every == 0:
+            release_pages(*release)
+    release_pages(*release)
+
+
+def _threaded(function: Callable[[int], Result], n_frames: int, threads: int) -> Iterator[Result]:
+    """``function(t)`` for every frame, in order, computed on ``threads`` threads."""
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        pending: deque = deque()
+        try:
+            for t in range(n_frames):
+                pending.append(pool.submit(function, t))
+                if len(pending) > 2 * threads:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+def release_pages(*arrays: np.ndarray) -> None:
+    """Drop the pages of memory-mapped ``arrays`` from this process's resident memory.
+
+    Safe for read-only and shared writable maps (``mode`` ``"r"``, ``"r+"``, ``"w+"``); arrays
+    that are not memory-mapped, and copy-on-write maps, are left alone.
+    """
+    if not hasattr(mmap, "MADV_DONTNEED"):
+        return
+    for array in arrays:
+        mapping = _shared_mapping(array)
+        if mapping is not None:
+            mapping.madvise(mmap.MADV_DONTNEED)
+
+
+def _shared_mapping(array: np.ndarray) -> mmap.mmap | None:
+    """The ``mmap`` behind ``array`` (following ``.base``), or None if there is none or it is a
+    copy-on-write map (whose changes would be lost)."""
+    base, mode = array, None
+    while base is not None and not isinstance(base, mmap.mmap):
+        mode = getattr(base, "mode", mode) if isinstance(base, np.memmap) else mode
+        base = getattr(base, "base", None)
+    return base if base is not None and mode != "c" else None
+
+
+#: Pages are dropped in runs of at least this many bytes.
+DROP_BYTES = 8 << 20
+
+
+class DropBehind:
+    """Drop the pages of ``path`` before the smallest offset all ``readers`` have passed.
+
+    Readers report their progress with :meth:`passed` from any thread; :meth:`close` (or the
+    end of a ``with`` block) drops the whole file. Dropping only costs speed, never
+    correctness: a page read again after it was dropped is read from the file.
+
+    Parameters
+    ----------
+    path : path
+        File being read.
+    readers : int
+        Number of readers; each is identified by an index ``0 .. readers - 1``.
+    """
+
+    def __init__(self, path: str | Path, readers: int):
+        self._fd = os.open(path, os.O_RDONLY) if hasattr(os, "posix_fadvise") else None
+        self._passed = [0] * readers
+        self._dropped = 0
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> "DropBehind":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def passed(self, reader: int, offset: int) -> None:
+        """Reader ``reader`` no longer needs the bytes before ``offset``."""
+        with self._lock:
+            self._passed[reader] = max(self._passed[reader], offset)
+            upto = min(self._passed)
+            if upto - self._dropped >= DROP_BYTES:
+                self._drop(self._dropped, upto - self._dropped)
+                self._dropped = upto
+
+    def close(self) -> None:
+        """Drop every page of the file and close it."""
+        if self._fd is not None:
+            self._drop(0, 0)
+            os.close(self._fd)
+            self._fd = None
+
+    def _drop(self, offset: int, length: int) -> None:
+        """Advise the kernel to drop ``length`` bytes from ``offset`` (0 = to the end of the file).
+        Advice only: a file system that refuses it (an error) keeps its pages, nothing else changes."""
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.posix_fadvise(self._fd, offset, length, os.POSIX_FADV_DONTNEED)
+
+
+#: ``mallopt`` parameters (glibc ``malloc.h``).
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+
+
+def keep_freed_memory() -> bool:
+    """Make glibc's ``malloc`` keep freed memory in the process for the next allocation.
+
+    By default glibc serves blocks of a few MB (a frame, a temporary of a frame) with fresh
+    ``mmap`` calls or returns the top of the heap to the system when they are freed, so the next
+    frame's arrays start on new pages: each 4 KiB page then costs a page fault on first touch.
+    Blocks up to 32 MB (glibc's largest ``mmap`` threshold) now come from the heap, which is
+    never trimmed: the process keeps its peak heap size until it exits (a step's peak RSS is
+    bounded anyway).
+
+    Returns
+    -------
+    bool
+        False where there is no glibc ``mallopt`` (macOS, musl: nothing changes).
+    """
+    mallopt = getattr(ctypes.CDLL(None), "mallopt", None) if sys.platform.startswith("linux") else None
+    if mallopt is None:
+        return False
+    return bool(mallopt(_M_MMAP_THRESHOLD, 32 << 20)) and bool(mallopt(_M_TRIM_THRESHOLD, 1 << 30))
