@@ -18,7 +18,7 @@ tests and the benchmark. Nothing here knows Snakemake: ``scripts/_snakemake.py``
 code that reads the ``snakemake`` object.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 #: The two channels, in the order of the canonical stack's C axis: the protein of interest and
 #: the nuclear marker. Tables, metadata and parameters use these names.
