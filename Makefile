@@ -1,5 +1,6 @@
 # make run   - create .venv if needed, run the pipeline on the bundled demo data
 # make test  - create .venv if needed, run the test suite
+# make lint  - ruff (check and format), snakefmt and snakemake --lint; CI runs it before make test
 # make report - run the pipeline, then write the self-contained HTML report results/report.html
 # make test-cluster - the demo through the SLURM profile on a throwaway local SLURM (root; docs/cluster.md)
 # make bench - benchmark against the classic loop (BENCH_ARGS="--frames 50 --size 512" to scale down)
@@ -9,7 +10,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.requirements-installed
 CORES ?= 2
 
-.PHONY: run test test-cluster report demo-data bench clean
+.PHONY: run test lint test-cluster report demo-data bench clean
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +23,12 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/snakefmt --check Snakefile workflow bench/design_floor.smk
+	$(BIN)/snakemake --lint
 
 test-cluster: $(STAMP)
 	NUCLEOCYTO_CLUSTER_TEST=required timeout -k 10 900 $(BIN)/python -m pytest -v -s tests/test_cluster.py

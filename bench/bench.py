@@ -95,8 +95,14 @@ def write_movie(folder: Path, n_frames: int, size: int, n_cells: int, seed: int 
     for c, channel in enumerate(("poi", "nucleus")):
         paths[channel] = folder / f"bench_{channel}.tif"
         frames = (frame[c] for frame in render_frames(cells, n_frames, (size, size), optics, seed))
-        tifffile.imwrite(paths[channel], frames, shape=(n_frames, size, size), dtype=np.uint16, imagej=True,
-                         metadata={"axes": "TYX", "finterval": FRAME_INTERVAL_S})
+        tifffile.imwrite(
+            paths[channel],
+            frames,
+            shape=(n_frames, size, size),
+            dtype=np.uint16,
+            imagej=True,
+            metadata={"axes": "TYX", "finterval": FRAME_INTERVAL_S},
+        )
     return paths
 
 
@@ -166,9 +172,18 @@ def snakemake(workdir: Path, sheet: Path, *args: str, snakefile: Path = REPO / "
     """Run this repository's workflow (or ``snakefile``) in ``workdir`` on ``sheet``; return the
     wall-clock seconds."""
     command = [
-        sys.executable, "-m", "snakemake", "--snakefile", str(snakefile),
-        "--directory", str(workdir), "--configfile", str(REPO / "config.yaml"),
-        "--config", f"samples={sheet}", *args,
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(snakefile),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(REPO / "config.yaml"),
+        "--config",
+        f"samples={sheet}",
+        *args,
     ]
     start = time.perf_counter()
     result = subprocess.run(command, capture_output=True, text=True)
@@ -184,8 +199,7 @@ def run_pipeline(workdir: Path, paths: dict[str, Path], cores: int) -> pd.DataFr
     workdir.mkdir(parents=True, exist_ok=True)
     sheet = workdir / "samples.tsv"
     sheet.write_text(
-        "sample\tpoi\tnucleus\tframe_interval_s\n"
-        f"{SAMPLE}\t{paths['poi']}\t{paths['nucleus']}\t{FRAME_INTERVAL_S}\n"
+        f"sample\tpoi\tnucleus\tframe_interval_s\n{SAMPLE}\t{paths['poi']}\t{paths['nucleus']}\t{FRAME_INTERVAL_S}\n"
     )
     snakemake(workdir, sheet, "--cores", str(cores), "--quiet")
     return step_benchmarks(workdir)
@@ -197,7 +211,9 @@ def step_benchmarks(workdir: Path) -> pd.DataFrame:
     for step in STEPS:
         name = f"{step}.tsv" if step == "aggregate" else f"{step}/{SAMPLE}.tsv"
         record = pd.read_csv(workdir / "benchmarks" / name, sep="\t").iloc[-1]
-        rows.append({"step": step, **{key: pd.to_numeric(record[key], errors="coerce") for key in ("s", "cpu_time", "max_rss")}})
+        rows.append(
+            {"step": step, **{key: pd.to_numeric(record[key], errors="coerce") for key in ("s", "cpu_time", "max_rss")}}
+        )
     return pd.DataFrame(rows).set_index("step")
 
 
@@ -316,8 +332,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workdir", type=Path, help="scratch folder (default: a new temporary folder)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
     parser.add_argument("--output", type=Path, default=REPO / "bench" / "out" / "bench.md", help="report file")
-    parser.add_argument("--docs", default=str(REPO / "docs" / "performance.md"),
-                        help="markdown file whose bench section gets the report ('' for none)")
+    parser.add_argument(
+        "--docs",
+        default=str(REPO / "docs" / "performance.md"),
+        help="markdown file whose bench section gets the report ('' for none)",
+    )
     args = parser.parse_args(argv)
 
     keep_freed_memory()  # as in the pipeline's steps, for the classic loop and the computation alike
@@ -336,7 +355,9 @@ def main(argv: list[str] | None = None) -> None:
         print("running the pipeline ...", flush=True)
         results["steps"] = run_pipeline(scratch / "pipeline", paths, args.cores)
         arrays = ("stack.npy", "nuclei.npy", "cytoplasm.npy")
-        results["written_gb"] = sum((scratch / "pipeline" / "results" / SAMPLE / a).stat().st_size for a in arrays) / 1e9
+        results["written_gb"] = (
+            sum((scratch / "pipeline" / "results" / SAMPLE / a).stat().st_size for a in arrays) / 1e9
+        )
         print(f"dry run of {args.samples} samples ...", flush=True)
         results["dry_run"] = time_dry_run(scratch / "dry_run", args.samples)
     finally:

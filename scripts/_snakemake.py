@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from nucleocyto.errors import InputError
 from nucleocyto.io.checksum import sha256sum

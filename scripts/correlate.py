@@ -1,15 +1,21 @@
 """Rule correlate: per-frame pixel correlation and per-cell temporal correlation tables."""
 
 from _snakemake import provenance, run
-from nucleocyto import steps
 from nucleocyto.config import CorrelationParams
+from nucleocyto.steps import correlate
 
 
 def main(snakemake):
-    steps.correlate(snakemake.wildcards.sample, snakemake.input, snakemake.input.cells,
-                    snakemake.output.correlation, snakemake.output.translocation,
-                    CorrelationParams(**snakemake.params.correlation), provenance(snakemake),
-                    threads=snakemake.threads)
+    correlate.run(
+        snakemake.wildcards.sample,
+        snakemake.input,
+        snakemake.input.cells,
+        snakemake.output.correlation,
+        snakemake.output.translocation,
+        CorrelationParams(**snakemake.params.correlation),
+        provenance(snakemake),
+        threads=snakemake.threads,
+    )
 
 
 run(main, snakemake)  # noqa: F821 (defined by Snakemake)

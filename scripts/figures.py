@@ -1,13 +1,12 @@
 """Rule figures: the per-sample figures (PNG + SVG) and the per-cell report table."""
 
 from _snakemake import run
-from nucleocyto import steps
 from nucleocyto.config import FigureParams
+from nucleocyto.steps import figures
 
 
 def main(snakemake):
-    steps.figures(snakemake.wildcards.sample, snakemake.input, snakemake.output,
-                  FigureParams(**snakemake.params.figures))
+    figures.run(snakemake.wildcards.sample, snakemake.input, snakemake.output, FigureParams(**snakemake.params.figures))
 
 
 run(main, snakemake)  # noqa: F821 (defined by Snakemake)

@@ -3,15 +3,23 @@
 from pathlib import Path
 
 from _snakemake import run
-from nucleocyto import steps
 from nucleocyto.config import ChannelSource
+from nucleocyto.steps import ingest
 
 
 def main(snakemake):
-    sources = {name: ChannelSource(Path(spec["path"]), spec["channel_index"])
-               for name, spec in snakemake.params.sources.items()}
-    steps.ingest(snakemake.wildcards.sample, sources, snakemake.output.stack, snakemake.output.metadata,
-                 **snakemake.params.calibration, threads=snakemake.threads)
+    sources = {
+        name: ChannelSource(Path(spec["path"]), spec["channel_index"])
+        for name, spec in snakemake.params.sources.items()
+    }
+    ingest.run(
+        snakemake.wildcards.sample,
+        sources,
+        snakemake.output.stack,
+        snakemake.output.metadata,
+        **snakemake.params.calibration,
+        threads=snakemake.threads,
+    )
 
 
 run(main, snakemake)  # noqa: F821 (defined by Snakemake)

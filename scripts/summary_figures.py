@@ -1,12 +1,17 @@
 """Rule summary_figures: the summary figure (PNG + SVG) and table across all samples."""
 
 from _snakemake import run
-from nucleocyto import steps
+from nucleocyto.steps import summary_figures
 
 
 def main(snakemake):
-    steps.summary_figures(snakemake.input.summary, snakemake.input.cells, snakemake.params.conditions,
-                          snakemake.output, snakemake.params.dpi)
+    summary_figures.run(
+        snakemake.input.summary,
+        snakemake.input.cells,
+        snakemake.params.conditions,
+        snakemake.output,
+        snakemake.params.dpi,
+    )
 
 
 run(main, snakemake)  # noqa: F821 (defined by Snakemake)

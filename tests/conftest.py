@@ -32,8 +32,16 @@ def run_snakemake(
     environment; with ``timeout_s`` the run is killed (exit 124) if it takes longer.
     """
     command = [
-        sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
-        "--directory", str(workdir), "--configfile", str(REPO / "config.yaml"), *args,
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(REPO / "config.yaml"),
+        *args,
     ]
     if timeout_s is not None:
         command = ["timeout", "-k", "10", str(timeout_s), *command]

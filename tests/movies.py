@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import tifffile
+
 from nucleocyto.synthetic import Cell, Optics, render_movie
 
 

@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 import tifffile
 import yaml
+
 from conftest import REPO, run_snakemake, write_sheet
 from movies import tiny_movie
 
@@ -55,57 +56,123 @@ def separate(name: str, nucleus: str = "good_nucleus") -> dict:
 
 
 TIFF_CASES = [
-    Case("truncated", "sample '<sample>', poi channel, <poi>: the TIFF is truncated or damaged (<detail>).",
-         separate("truncated")),
-    Case("truncated_plane", "sample '<sample>', poi channel, <poi>: the TIFF is truncated "
-         "(pixel data ends at byte <n>, the file has <n>).", separate("truncated_plane")),
-    Case("corrupt_header", "sample '<sample>', poi channel, <poi>: the TIFF is damaged and cannot be read (<detail>).",
-         separate("corrupt_header")),
-    Case("corrupt_pixels", "sample '<sample>', poi channel, <poi>: plane <n> cannot be read (<detail>); "
-         "the TIFF is damaged.", separate("corrupt_pixels")),
-    Case("not_a_tiff", "sample '<sample>', poi channel, <poi>: not a TIFF file (it does not start with a TIFF header).",
-         separate("not_a_tiff")),
+    Case(
+        "truncated",
+        "sample '<sample>', poi channel, <poi>: the TIFF is truncated or damaged (<detail>).",
+        separate("truncated"),
+    ),
+    Case(
+        "truncated_plane",
+        "sample '<sample>', poi channel, <poi>: the TIFF is truncated (pixel data ends at byte <n>, the file has <n>).",
+        separate("truncated_plane"),
+    ),
+    Case(
+        "corrupt_header",
+        "sample '<sample>', poi channel, <poi>: the TIFF is damaged and cannot be read (<detail>).",
+        separate("corrupt_header"),
+    ),
+    Case(
+        "corrupt_pixels",
+        "sample '<sample>', poi channel, <poi>: plane <n> cannot be read (<detail>); the TIFF is damaged.",
+        separate("corrupt_pixels"),
+    ),
+    Case(
+        "not_a_tiff",
+        "sample '<sample>', poi channel, <poi>: not a TIFF file (it does not start with a TIFF header).",
+        separate("not_a_tiff"),
+    ),
     Case("empty_file", "sample '<sample>', poi channel, <poi>: the file is empty.", separate("empty_file")),
-    Case("rgb", "sample '<sample>', poi channel, <poi>: RGB (multi-sample) pixels are not supported; "
-         "save one channel per plane.", separate("rgb")),
-    Case("z_stack", "sample '<sample>', poi channel, <poi>: axes 'TZYX' of shape (<n>, <n>, <n>, <n>) hold more than "
-         "time and channel (a Z stack or an extra dimension); give one 2-D plane per frame.", separate("z_stack")),
-    Case("complex_pixels", "sample '<sample>', poi channel, <poi>: pixel type complex64 is not supported "
-         "(use integer or float).", separate("complex_pixels")),
-    Case("shapes_differ", "sample '<sample>': <poi> has frames of (<n>, <n>) pixels but <nucleus> has (<n>, <n>).",
-         separate("wide")),
+    Case(
+        "rgb",
+        "sample '<sample>', poi channel, <poi>: RGB (multi-sample) pixels are not supported; "
+        "save one channel per plane.",
+        separate("rgb"),
+    ),
+    Case(
+        "z_stack",
+        "sample '<sample>', poi channel, <poi>: axes 'TZYX' of shape (<n>, <n>, <n>, <n>) hold more than "
+        "time and channel (a Z stack or an extra dimension); give one 2-D plane per frame.",
+        separate("z_stack"),
+    ),
+    Case(
+        "complex_pixels",
+        "sample '<sample>', poi channel, <poi>: pixel type complex64 is not supported (use integer or float).",
+        separate("complex_pixels"),
+    ),
+    Case(
+        "shapes_differ",
+        "sample '<sample>': <poi> has frames of (<n>, <n>) pixels but <nucleus> has (<n>, <n>).",
+        separate("wide"),
+    ),
     Case("frames_differ", "sample '<sample>': <poi> has <n> frames but <nucleus> has <n>.", separate("longer")),
-    Case("nan_values", "sample '<sample>', poi channel, <poi>: frame <n> contains NaN or infinite values.",
-         separate("nan_values", "float_nucleus")),
-    Case("inf_values", "sample '<sample>', marker channel, <nucleus>: frame <n> contains NaN or infinite values.",
-         {"poi": "data/float_poi.tif", "nucleus": "data/inf_values.tif"}),
-    Case("channel_out_of_range", "sample '<sample>', marker channel, <image>: channel index <n> is out of range "
-         "for a file with <n> channels.", {"image": "data/two_channels.tif", "poi_channel": 0, "nucleus_channel": 5}),
-    Case("channel_not_named", "sample '<sample>', poi channel, <poi>: the file has <n> channels; name the channel "
-         "index in the sample sheet.", separate("two_channels")),
+    Case(
+        "nan_values",
+        "sample '<sample>', poi channel, <poi>: frame <n> contains NaN or infinite values.",
+        separate("nan_values", "float_nucleus"),
+    ),
+    Case(
+        "inf_values",
+        "sample '<sample>', marker channel, <nucleus>: frame <n> contains NaN or infinite values.",
+        {"poi": "data/float_poi.tif", "nucleus": "data/inf_values.tif"},
+    ),
+    Case(
+        "channel_out_of_range",
+        "sample '<sample>', marker channel, <image>: channel index <n> is out of range for a file with <n> channels.",
+        {"image": "data/two_channels.tif", "poi_channel": 0, "nucleus_channel": 5},
+    ),
+    Case(
+        "channel_not_named",
+        "sample '<sample>', poi channel, <poi>: the file has <n> channels; name the channel index in the sample sheet.",
+        separate("two_channels"),
+    ),
 ]
 
-UNSAFE_ID = "sample sheet <sheet>: sample id '<sample>' is not allowed; use letters, digits, '_', '-' and '.' only " \
+UNSAFE_ID = (
+    "sample sheet <sheet>: sample id '<sample>' is not allowed; use letters, digits, '_', '-' and '.' only "
     "(no spaces, path separators or '..')."
+)
 GOOD = separate("good_poi")
 PARSE_CASES = [
-    Case("missing_file", "sample sheet <sheet>, sample '<sample>': nucleus file <nucleus> not found.",
-         separate("good_poi", "no_such_file")),
-    Case("duplicate_id", "sample sheet <sheet>: sample id '<sample>' appears more than once.", sample="twice",
-         sheet=[{"sample": "twice", **GOOD}, {"sample": "twice", **GOOD}]),
+    Case(
+        "missing_file",
+        "sample sheet <sheet>, sample '<sample>': nucleus file <nucleus> not found.",
+        separate("good_poi", "no_such_file"),
+    ),
+    Case(
+        "duplicate_id",
+        "sample sheet <sheet>: sample id '<sample>' appears more than once.",
+        sample="twice",
+        sheet=[{"sample": "twice", **GOOD}, {"sample": "twice", **GOOD}],
+    ),
     Case("id_with_slash", UNSAFE_ID, GOOD, sample="a/b"),
     Case("id_with_dotdot", UNSAFE_ID, GOOD, sample="x..y"),
     Case("id_with_space", UNSAFE_ID, GOOD, sample="cell A"),
     Case("id_with_shell", UNSAFE_ID, GOOD, sample="a;touch_PWNED"),
     Case("no_sample_column", "sample sheet <sheet>: missing the 'sample' column.", sheet=[GOOD]),
-    Case("no_nucleus_column", "sample sheet <sheet>, sample '<sample>': give either 'poi' and 'nucleus' files or "
-         "'image' with 'poi_channel' and 'nucleus_channel', not both or neither.", {"poi": GOOD["poi"]}),
-    Case("ring_inner_not_below_outer", "<config>: masks: need 0 <= ring_inner_px < ring_outer_px, got <n> and <n>.",
-         GOOD, config={"masks": {"ring_inner_px": 5, "ring_outer_px": 5}}),
-    Case("negative_sigma", "<config>: masks.smooth_sigma_px: -1 is less than the minimum of 0.", GOOD,
-         config={"masks": {"smooth_sigma_px": -1}}),
-    Case("unknown_threshold", "<config>: masks.threshold: 'bogus' is not one of <detail>.", GOOD,
-         config={"masks": {"threshold": "bogus"}}),
+    Case(
+        "no_nucleus_column",
+        "sample sheet <sheet>, sample '<sample>': give either 'poi' and 'nucleus' files or "
+        "'image' with 'poi_channel' and 'nucleus_channel', not both or neither.",
+        {"poi": GOOD["poi"]},
+    ),
+    Case(
+        "ring_inner_not_below_outer",
+        "<config>: masks: need 0 <= ring_inner_px < ring_outer_px, got <n> and <n>.",
+        GOOD,
+        config={"masks": {"ring_inner_px": 5, "ring_outer_px": 5}},
+    ),
+    Case(
+        "negative_sigma",
+        "<config>: masks.smooth_sigma_px: -1 is less than the minimum of 0.",
+        GOOD,
+        config={"masks": {"smooth_sigma_px": -1}},
+    ),
+    Case(
+        "unknown_threshold",
+        "<config>: masks.threshold: 'bogus' is not one of <detail>.",
+        GOOD,
+        config={"masks": {"threshold": "bogus"}},
+    ),
 ]
 
 #: Valid but unusual samples of the shared run: sample -> sheet row.
@@ -271,8 +338,12 @@ def test_bad_samples_do_not_stop_good_ones(tiff_run, tree):
 
 @pytest.mark.parametrize(
     "sample, dtype, n_frames",
-    [("float32_blank_frames", "float32", FRAMES), ("int16_odd_name", "int16", FRAMES),
-     ("single_frame", "uint16", 1), ("long_movie", "uint16", 2000)],
+    [
+        ("float32_blank_frames", "float32", FRAMES),
+        ("int16_odd_name", "int16", FRAMES),
+        ("single_frame", "uint16", 1),
+        ("long_movie", "uint16", 2000),
+    ],
 )
 def test_unusual_input_works(tiff_run, tree, sample, dtype, n_frames):
     results = tree / "results" / sample

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+
 from conftest import REPO
 
 pytestmark = pytest.mark.workflow
@@ -17,9 +18,24 @@ def test_bench_writes_its_report(tmp_path):
     docs.write_text("Intro.\n\n<!-- bench:start -->\nold table\n<!-- bench:end -->\n\nOutro.\n")
     output = tmp_path / "out" / "bench.md"
     command = [
-        sys.executable, str(REPO / "bench" / "bench.py"), "--frames", "3", "--size", "96", "--cells", "4",
-        "--samples", "3", "--cores", "2", "--workdir", str(tmp_path / "scratch"), "--output", str(output),
-        "--docs", str(docs),
+        sys.executable,
+        str(REPO / "bench" / "bench.py"),
+        "--frames",
+        "3",
+        "--size",
+        "96",
+        "--cells",
+        "4",
+        "--samples",
+        "3",
+        "--cores",
+        "2",
+        "--workdir",
+        str(tmp_path / "scratch"),
+        "--output",
+        str(output),
+        "--docs",
+        str(docs),
     ]
     result = subprocess.run(command, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -37,8 +53,18 @@ def test_bench_writes_its_report(tmp_path):
 def planned_jobs(snakefile, workdir, sheet):
     """{rule: job count} of ``snakemake -n`` with ``snakefile`` on ``sheet``."""
     command = [
-        sys.executable, "-m", "snakemake", "-n", "--snakefile", str(snakefile), "--directory", str(workdir),
-        "--configfile", str(REPO / "config.yaml"), "--config", f"samples={sheet}",
+        sys.executable,
+        "-m",
+        "snakemake",
+        "-n",
+        "--snakefile",
+        str(snakefile),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(REPO / "config.yaml"),
+        "--config",
+        f"samples={sheet}",
     ]
     result = subprocess.run(command, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

@@ -17,6 +17,7 @@ import time
 import pyarrow.parquet as pq
 import pytest
 from cluster.local_slurm import LocalSlurm, install, unavailable_reason
+
 from conftest import REPO, run_snakemake, write_sheet
 
 pytestmark = pytest.mark.workflow
@@ -47,8 +48,10 @@ def test_resources_scale_with_movie_size_and_attempt(tmp_path):
     and double on a retry."""
     with open(tmp_path / "big.tif", "wb") as big:
         big.truncate(2_000_000_000)
-    rows = [{"sample": name, "image": str(path), "poi_channel": 1, "nucleus_channel": 0}
-            for name, path in (("small", REPO / "data" / "demo" / "demo_control.tif"), ("big", tmp_path / "big.tif"))]
+    rows = [
+        {"sample": name, "image": str(path), "poi_channel": 1, "nucleus_channel": 0}
+        for name, path in (("small", REPO / "data" / "demo" / "demo_control.tif"), ("big", tmp_path / "big.tif"))
+    ]
     config = ("--config", f"samples={write_sheet(tmp_path / 'samples.tsv', rows)}")
     first, retry = dry_run_resources(tmp_path, *config), dry_run_resources(tmp_path, *config, "--attempt", "2")
     for rule in SAMPLE_RULES:
@@ -80,8 +83,15 @@ def cluster_snakemake(slurm, workdir, *args):
     """One timed run of the workflow through the SLURM profile; (process, seconds)."""
     start = time.perf_counter()
     result = run_snakemake(
-        workdir, "--profile", str(REPO / "workflow" / "profiles" / "slurm"), *NO_ACCOUNTING,
-        "--slurm-keep-successful-logs", *args, check=False, env=slurm.env, timeout_s=RUN_TIMEOUT_S,
+        workdir,
+        "--profile",
+        str(REPO / "workflow" / "profiles" / "slurm"),
+        *NO_ACCOUNTING,
+        "--slurm-keep-successful-logs",
+        *args,
+        check=False,
+        env=slurm.env,
+        timeout_s=RUN_TIMEOUT_S,
     )
     return result, time.perf_counter() - start
 
@@ -98,8 +108,13 @@ def cluster_run(slurm, tmp_path_factory):
     movie = (REPO / "data" / "demo" / "demo_control.tif").read_bytes()
     (workdir / "data" / "broken.tif").write_bytes(b"corrupt!" + movie[8:])
     sheet = (workdir / "data" / "samples.tsv").read_text()
-    broken = {"sample": BROKEN, "condition": "control", "image": "data/broken.tif", "poi_channel": "1",
-              "nucleus_channel": "0"}
+    broken = {
+        "sample": BROKEN,
+        "condition": "control",
+        "image": "data/broken.tif",
+        "poi_channel": "1",
+        "nucleus_channel": "0",
+    }
     line = "\t".join(broken.get(column, "") for column in sheet.splitlines()[0].split("\t"))
     (workdir / "with_broken.tsv").write_text(sheet + line + "\n")
 

@@ -14,6 +14,9 @@ import pandas as pd
 import pytest
 import tifffile
 import yaml
+from scipy import ndimage, signal, stats
+from skimage import measure
+
 from conftest import REPO, run_snakemake, write_sheet
 from nucleocyto.coloc.costes import costes_pvalue_by_label
 from nucleocyto.coloc.grouped import average_ranks
@@ -30,11 +33,9 @@ from nucleocyto.coloc.temporal import (
 )
 from nucleocyto.io.tables import read_provenance
 from nucleocyto.measure.cells import cell_table
-from nucleocyto.movie import measure_stack
 from nucleocyto.segment.nuclei import nucleus_labels
 from nucleocyto.segment.rings import ring_labels
-from scipy import ndimage, signal, stats
-from skimage import measure
+from nucleocyto.steps.measure import measure_stack
 
 TOL = 1e-12
 
@@ -191,9 +192,10 @@ def test_integer_values_give_the_same_measures_in_every_dtype(seed):
     for i, k in enumerate(ids):
         check_against_references(x, y, labels == k, {name: values[i] for name, values in expected.items()})
     negative = [channel.astype(np.int16) - 50 for channel in (x, y)]  # counted from the minimum
-    got, expected = (colocalisation_by_label(*images, labels, ids) for images in (
-        negative, [channel.astype(np.float64) for channel in negative]
-    ))
+    got, expected = (
+        colocalisation_by_label(*images, labels, ids)
+        for images in (negative, [channel.astype(np.float64) for channel in negative])
+    )
     for name, values in expected.items():
         np.testing.assert_allclose(got[name], values, rtol=0, atol=TOL, err_msg=name)
 
@@ -392,8 +394,16 @@ def synthetic_cells(nucleus: np.ndarray, cytoplasm: np.ndarray, frames_of_cell_2
     rows = []
     for t in range(len(nucleus)):
         for cell in (0, 1, 2) if t in frames_of_cell_2 else (0, 1):
-            rows.append({"sample": "s", "frame": t, "time_s": 10.0 * t, "cell_id": cell,
-                         "poi_nucleus_mean": nucleus[t], "poi_cytoplasm_mean": cytoplasm[t]})
+            rows.append(
+                {
+                    "sample": "s",
+                    "frame": t,
+                    "time_s": 10.0 * t,
+                    "cell_id": cell,
+                    "poi_nucleus_mean": nucleus[t],
+                    "poi_cytoplasm_mean": cytoplasm[t],
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -442,9 +452,18 @@ def test_correlate_rule_uses_its_parameters(tmp_path):
     config = yaml.safe_load((REPO / "config.yaml").read_text())
     config["correlation"].update(costes_shuffles=19, psf_fwhm_px=2, seed=1, detrend="difference", max_lag_frames=2)
     demo = REPO / "data" / "demo"
-    config["samples"] = str(write_sheet(tmp_path / "samples.tsv", [
-        {"sample": "demo_import", "poi": demo / "demo_import_poi.tif", "nucleus": demo / "demo_import_nucleus.tif"}
-    ]))
+    config["samples"] = str(
+        write_sheet(
+            tmp_path / "samples.tsv",
+            [
+                {
+                    "sample": "demo_import",
+                    "poi": demo / "demo_import_poi.tif",
+                    "nucleus": demo / "demo_import_nucleus.tif",
+                }
+            ],
+        )
+    )
     configfile = tmp_path / "correlation_config.yaml"
     configfile.write_text(yaml.safe_dump(config))
     targets = [f"results/demo_import/{name}" for name in ("correlation.parquet", "translocation.parquet")]

@@ -8,10 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+
 from conftest import REPO, run_snakemake, write_sheet
 from make_demo_data import write_imagej
 from nucleocyto.config import MaskParams, TrackParams
-from nucleocyto.movie import measure_stack, segment_stack
+from nucleocyto.steps.masks import segment_stack
+from nucleocyto.steps.measure import measure_stack
 from nucleocyto.synthetic import grid_cells, render_movie
 
 SHAPE = (120, 160)
@@ -24,8 +26,13 @@ MAX_DISPLACEMENT_PX = 6.0
 def movie():
     """(T, C, Y, X) uint16 stack and the truth table of the crowded movie."""
     cells = grid_cells(
-        12, SHAPE, seed=SEED, drift_px=0.8, stage_drift_px=(0.2, -0.2),
-        nucleus_radius_px=(8.0, 10.0), cell_radius_px=24.0,
+        12,
+        SHAPE,
+        seed=SEED,
+        drift_px=0.8,
+        stage_drift_px=(0.2, -0.2),
+        nucleus_radius_px=(8.0, 10.0),
+        cell_radius_px=24.0,
     )
     poi, marker, truth = render_movie(cells, N_FRAMES, SHAPE, seed=SEED)
     return np.stack([poi, marker], axis=1), truth

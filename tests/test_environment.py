@@ -1,10 +1,11 @@
-"""requirements.txt and environment.yml pin the same versions."""
+"""requirements.txt, environment.yml and the rules' conda environment pin the same versions."""
 
 from __future__ import annotations
 
 import re
 
 import yaml
+
 from conftest import REPO
 
 
@@ -18,8 +19,8 @@ def pins_from_requirements() -> dict[str, str]:
     return pins
 
 
-def pins_from_environment() -> dict[str, str]:
-    environment = yaml.safe_load((REPO / "environment.yml").read_text())
+def pins_from_environment(path=REPO / "environment.yml") -> dict[str, str]:
+    environment = yaml.safe_load(path.read_text())
     pins = {}
     for dependency in environment["dependencies"]:
         if isinstance(dependency, dict):  # a pip: section
@@ -40,3 +41,20 @@ def test_every_requirement_is_pinned_in_environment_yml():
 
 def test_environment_uses_python_311():
     assert pins_from_environment()["python"] == "3.11"
+
+
+#: Packages the steps import; the rest of requirements.txt runs the workflow or the tests.
+RUNTIME = {"numpy", "scikit-image", "scipy", "tifffile", "pandas", "pyarrow", "matplotlib", "pyyaml"}
+
+
+def test_rule_environment_pins_the_runtime_at_the_requirements_versions():
+    rule_env = pins_from_environment(REPO / "workflow" / "envs" / "nucleocyto.yaml")
+    assert rule_env.pop("python") == "3.11"
+    assert rule_env == {name: version for name, version in pins_from_requirements().items() if name in RUNTIME}
+
+
+def test_every_rule_names_the_environment():
+    for path in sorted((REPO / "workflow" / "rules").glob("*.smk")):
+        text = path.read_text()
+        rules = re.findall(r"^rule \w+:", text, flags=re.MULTILINE)
+        assert len(rules) == text.count('conda:\n        "../envs/nucleocyto.yaml"'), path.name

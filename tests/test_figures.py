@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.image import imread
+
 from nucleocyto.coloc.temporal import temporal_correlations
 from nucleocyto.errors import InputError
 from nucleocyto.io.tables import write_html
 from nucleocyto.measure.cells import cell_table
-from nucleocyto.movie import correlate_stack, measure_stack
 from nucleocyto.plots import sample as draw
 from nucleocyto.plots.data import montage_frames, select_cells, split_cells, spread
 from nucleocyto.plots.report import cell_summary, sample_table
@@ -23,6 +23,8 @@ from nucleocyto.plots.style import PAGE_WIDTH_IN, save, time_axis
 from nucleocyto.plots.summary import NO_CONDITION, condition_groups, summary
 from nucleocyto.segment.nuclei import nucleus_labels
 from nucleocyto.segment.rings import ring_labels
+from nucleocyto.steps.correlate import correlate_stack
+from nucleocyto.steps.measure import measure_stack
 from nucleocyto.synthetic import grid_cells, render_movie
 
 N_FRAMES, SHAPE, INTERVAL_S, PIXEL_UM = 10, (120, 120), 30.0, 0.325
@@ -37,10 +39,14 @@ def analyse(poi: np.ndarray, marker: np.ndarray, sample: str) -> dict:
     intensities = measure_stack(stack, nuclei, cytoplasm, sample, INTERVAL_S)
     cells, pooled = split_cells(cell_table(intensities))
     return {
-        "stack": stack, "nuclei": nuclei, "cytoplasm": cytoplasm, "intensities": intensities,
+        "stack": stack,
+        "nuclei": nuclei,
+        "cytoplasm": cytoplasm,
+        "intensities": intensities,
         "correlation": correlate_stack(stack, nuclei, cytoplasm, sample, INTERVAL_S),
         "translocation": temporal_correlations(cell_table(intensities), sample, INTERVAL_S, "linear", 5),
-        "cells": cells, "pooled": pooled,
+        "cells": cells,
+        "pooled": pooled,
     }
 
 
@@ -55,15 +61,17 @@ def build(name: str, movie: dict):
     """One of the per-sample figures of ``movie``."""
     cells, pooled = movie["cells"], movie["pooled"]
     builders = {
-        "overlay": lambda: draw.overlay_montage(movie["stack"], movie["nuclei"], movie["cytoplasm"], [0, 4, 9],
-                                                INTERVAL_S, PIXEL_UM, 2, "overlay"),
+        "overlay": lambda: draw.overlay_montage(
+            movie["stack"], movie["nuclei"], movie["cytoplasm"], [0, 4, 9], INTERVAL_S, PIXEL_UM, 2, "overlay"
+        ),
         "timecourse": lambda: draw.timecourse(cells, pooled, N_FRAMES, INTERVAL_S, "timecourse"),
         "ratio": lambda: draw.ratio(cells, pooled, N_FRAMES, INTERVAL_S, "ratio"),
         "correlation": lambda: draw.correlation_over_time(movie["correlation"], N_FRAMES, INTERVAL_S, "r"),
         "scatter": lambda: draw.scatter(cells, pooled, N_FRAMES, INTERVAL_S, "scatter"),
         "cells": lambda: draw.cell_panels(cells, select_cells(cells, 50), N_FRAMES, INTERVAL_S, "cells"),
         "summary": lambda: summary(
-            pooled.reset_index().assign(sample="grid"), movie["translocation"], {"grid": "import"}),
+            pooled.reset_index().assign(sample="grid"), movie["translocation"], {"grid": "import"}
+        ),
     }
     return builders[name]()
 
@@ -143,7 +151,8 @@ def test_single_cells_pair_nucleus_and_ring_of_the_same_cell(movie):
         nucleus = poi.loc[where & (poi["region"] == "nucleus"), "mean"].item()
         cytoplasm = poi.loc[where & (poi["region"] == "cytoplasm"), "mean"].item()
         assert (row.poi_nucleus_mean, row.poi_cytoplasm_mean, row.nc_ratio) == pytest.approx(
-            (nucleus, cytoplasm, nucleus / cytoplasm))
+            (nucleus, cytoplasm, nucleus / cytoplasm)
+        )
 
 
 def test_pooled_rows_are_the_whole_mask_means(movie):
@@ -154,7 +163,8 @@ def test_pooled_rows_are_the_whole_mask_means(movie):
         nucleus = stack[t, 0][nuclei[t] > 0].mean()
         ring = stack[t, 0][cytoplasm[t] > 0].mean()
         assert pooled.loc[t, ["poi_nucleus_mean", "poi_cytoplasm_mean", "nc_ratio"]].tolist() == pytest.approx(
-            [nucleus, ring, nucleus / ring], rel=1e-12)
+            [nucleus, ring, nucleus / ring], rel=1e-12
+        )
         assert pooled.loc[t, "nucleus_area_px"] == (nuclei[t] > 0).sum()
         assert pooled.loc[t, "time_s"] == t * INTERVAL_S
 
@@ -237,9 +247,12 @@ def test_cell_table(tmp_path, movie):
     whole = table.iloc[0]
     assert whole["frames"] == N_FRAMES
     assert whole["nucleus area, median (µm²)"] == pytest.approx(
-        np.median([(frame > 0).sum() for frame in movie["nuclei"]]) * PIXEL_UM**2)
+        np.median([(frame > 0).sum() for frame in movie["nuclei"]]) * PIXEL_UM**2
+    )
     r = translocation.set_index("cell_id")["temporal_pearson_r"]
-    assert table["temporal r (N vs C)"].tolist() == pytest.approx([r[0]] + [r[c] for c in sorted(cells["cell_id"].unique())])
+    assert table["temporal r (N vs C)"].tolist() == pytest.approx(
+        [r[0]] + [r[c] for c in sorted(cells["cell_id"].unique())]
+    )
     write_html(table, tmp_path / "cells.html", "grid: cells", "note")
     rows = read_rows(tmp_path / "cells.html")
     assert rows[0] == list(table.columns) and len(rows) == len(table) + 1
@@ -255,7 +268,8 @@ def test_sample_table(movie):
     row = table.iloc[0]
     assert (row["frames"], row["duration (min)"]) == (N_FRAMES, (N_FRAMES - 1) * INTERVAL_S / 60)
     assert [row["N/C first frame"], row["N/C max"], row["N/C last frame"]] == pytest.approx(
-        [ratio.iloc[0], ratio.max(), ratio.iloc[-1]])
+        [ratio.iloc[0], ratio.max(), ratio.iloc[-1]]
+    )
     assert row["cell ids"] == movie["cells"]["cell_id"].nunique()
 
 
@@ -268,15 +282,20 @@ def test_frames_without_nuclei_still_give_every_figure_and_table(tmp_path, blank
     pooled = movie["pooled"]
     assert pooled.index.tolist() == list(range(6))
     assert movie["pooled"]["nc_ratio"].iloc[:3].isna().all()
-    assert set(movie["cells"]["frame"]) == set(range(6)[blank.stop or 6:])
+    assert set(movie["cells"]["frame"]) == set(range(6)[blank.stop or 6 :])
     for name in ("timecourse", "ratio", "correlation", "scatter", "cells", "summary"):
         save(build(name, movie), tmp_path / f"{name}.png", tmp_path / f"{name}.svg", dpi=50)
         assert imread(tmp_path / f"{name}.png").shape[0] > 40
-    save(draw.overlay_montage(movie["stack"], movie["nuclei"], movie["cytoplasm"], [0, 5], INTERVAL_S, PIXEL_UM, 2, "t"),
-         tmp_path / "overlay.png", tmp_path / "overlay.svg", dpi=50)
+    save(
+        draw.overlay_montage(movie["stack"], movie["nuclei"], movie["cytoplasm"], [0, 5], INTERVAL_S, PIXEL_UM, 2, "t"),
+        tmp_path / "overlay.png",
+        tmp_path / "overlay.svg",
+        dpi=50,
+    )
     table = cell_summary(movie["cells"], movie["pooled"], movie["translocation"], PIXEL_UM)
     assert len(table) == 1 + movie["cells"]["cell_id"].nunique()
-    areas = [(movie["nuclei"][t] > 0).sum() for t in range(6)[blank.stop or 6:]]  # frames with nuclei only
+    areas = [(movie["nuclei"][t] > 0).sum() for t in range(6)[blank.stop or 6 :]]  # frames with nuclei only
     assert table.iloc[0]["frames"] == len(areas)
     assert table.iloc[0]["nucleus area, median (µm²)"] == pytest.approx(
-        np.median(areas) * PIXEL_UM**2 if areas else np.nan, nan_ok=True)
+        np.median(areas) * PIXEL_UM**2 if areas else np.nan, nan_ok=True
+    )

@@ -8,10 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from nucleocyto.config import MaskParams, TrackParams
 from nucleocyto.io.stacks import FrameWriter, LabelStackWriter, label_dtype
-from nucleocyto.movie import correlate_stack, measure_stack, segment_stack
 from nucleocyto.segment.nuclei import nucleus_labels
+from nucleocyto.steps.correlate import correlate_stack
+from nucleocyto.steps.masks import segment_stack
+from nucleocyto.steps.measure import measure_stack
 from nucleocyto.synthetic import grid_cells, render_movie
 from nucleocyto.system import map_frames, release_pages
 
@@ -51,7 +54,9 @@ def test_walking_a_memory_map_keeps_resident_memory_bounded(tmp_path):
     del movie
     stack = np.load(path, mmap_mode="r")
     start = resident_file_kb()
-    peaks = list(map_frames(lambda t: (int(stack[t, ::7, ::7].sum()), resident_file_kb()), 64, release=(stack,), every=4))
+    peaks = list(
+        map_frames(lambda t: (int(stack[t, ::7, ::7].sum()), resident_file_kb()), 64, release=(stack,), every=4)
+    )
     assert [total for total, _ in peaks] == [t * len(range(0, 512, 7)) * len(range(0, 1024, 7)) for t in range(64)]
     assert max(kb for _, kb in peaks) - start < 16 * 1024, "resident pages grew with the number of frames read"
 
@@ -78,12 +83,13 @@ def test_frame_writer_writes_a_loadable_npy(tmp_path):
 
 
 def test_frame_writer_refuses_wrong_frames_and_missing_frames(tmp_path):
-    with pytest.raises(ValueError, match="expected"):
-        with FrameWriter(tmp_path / "x.npy", (2, 4, 4), np.int32) as out:
-            out.write(np.zeros((4, 5), np.int32))
-    with pytest.raises(RuntimeError, match="1 of 2 frames"):
-        with FrameWriter(tmp_path / "y.npy", (2, 4, 4), np.int32) as out:
-            out.write(np.zeros((4, 4), np.int32))
+    with pytest.raises(ValueError, match="expected"), FrameWriter(tmp_path / "x.npy", (2, 4, 4), np.int32) as out:
+        out.write(np.zeros((4, 5), np.int32))
+    with (
+        pytest.raises(RuntimeError, match="1 of 2 frames"),
+        FrameWriter(tmp_path / "y.npy", (2, 4, 4), np.int32) as out,
+    ):
+        out.write(np.zeros((4, 4), np.int32))
 
 
 def write_labels(path, frames):

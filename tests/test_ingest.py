@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 import tifffile
+
 from nucleocyto.config import ChannelSource
 from nucleocyto.steps import ingest
 
@@ -18,7 +19,7 @@ def movie():
 
 
 def run_ingest(tmp_path, sources, **overrides):
-    metadata = ingest("s1", sources, tmp_path / "stack.npy", tmp_path / "metadata.json", **overrides)
+    metadata = ingest.run("s1", sources, tmp_path / "stack.npy", tmp_path / "metadata.json", **overrides)
     assert json.loads((tmp_path / "metadata.json").read_text()) == metadata
     return np.load(tmp_path / "stack.npy"), metadata
 
@@ -26,7 +27,10 @@ def run_ingest(tmp_path, sources, **overrides):
 def test_imagej_files_one_per_channel(tmp_path, movie):
     for c, name in enumerate(("poi", "marker")):
         tifffile.imwrite(
-            tmp_path / f"{name}.tif", movie[:, c], imagej=True, resolution=(2.0, 2.0),
+            tmp_path / f"{name}.tif",
+            movie[:, c],
+            imagej=True,
+            resolution=(2.0, 2.0),
             metadata={"axes": "TYX", "unit": "um", "finterval": 12.5},
         )
     sources = {"poi": ChannelSource(tmp_path / "poi.tif"), "marker": ChannelSource(tmp_path / "marker.tif")}
@@ -50,8 +54,16 @@ def test_ome_tiff_axes_and_calibration(tmp_path, movie):
     path = tmp_path / "movie.ome.tif"
     data = np.ascontiguousarray(movie.transpose(1, 0, 2, 3))  # C, T, Y, X in the file
     tifffile.imwrite(
-        path, data, ome=True,
-        metadata={"axes": "CTYX", "PhysicalSizeX": 0.65, "PhysicalSizeXUnit": "µm", "TimeIncrement": 1.5, "TimeIncrementUnit": "min"},
+        path,
+        data,
+        ome=True,
+        metadata={
+            "axes": "CTYX",
+            "PhysicalSizeX": 0.65,
+            "PhysicalSizeXUnit": "µm",
+            "TimeIncrement": 1.5,
+            "TimeIncrementUnit": "min",
+        },
     )
     sources = {"poi": ChannelSource(path, 0), "marker": ChannelSource(path, 1)}
     stack, metadata = run_ingest(tmp_path, sources)

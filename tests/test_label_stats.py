@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from nucleocyto.measure.stats import label_stats
 from nucleocyto.segment.labels import labelled_pixels
 
@@ -35,8 +36,16 @@ def random_case(seed: int, dtype, spread: float, label_dtype=np.int32) -> tuple[
 
 # Small integer spreads take the histogram path, wide ones and floats the sorting path.
 CASES = [
-    (np.uint16, 300), (np.uint16, 60000), (np.uint8, 255), (np.int16, 30000), (np.int16, 5),
-    (np.int32, 2**30), (np.uint32, 2**31), (np.int64, 2**40), (np.float32, 50.0), (np.float64, 1e6),
+    (np.uint16, 300),
+    (np.uint16, 60000),
+    (np.uint8, 255),
+    (np.int16, 30000),
+    (np.int16, 5),
+    (np.int32, 2**30),
+    (np.uint32, 2**31),
+    (np.int64, 2**40),
+    (np.float32, 50.0),
+    (np.float64, 1e6),
 ]
 
 

@@ -21,7 +21,6 @@ LAYERS = [
     {"io", "system"},
     {"segment", "measure", "coloc", "synthetic"},
     {"plots"},
-    {"movie"},
     {"steps"},
 ]
 
@@ -104,8 +103,11 @@ def test_parsing_the_workflow_imports_no_image_library():
     imports = [line for line in common.splitlines() if line.startswith("from nucleocyto")]
     assert imports, "common.smk imports the library"
     code = "\n".join([*imports, "import sys", "print(' '.join(sorted(sys.modules)))"])
-    loaded = set(subprocess.run([sys.executable, "-c", code], cwd=SCRIPTS, capture_output=True, text=True,
-                                check=True).stdout.split())
+    loaded = set(
+        subprocess.run(
+            [sys.executable, "-c", code], cwd=SCRIPTS, capture_output=True, text=True, check=True
+        ).stdout.split()
+    )
     assert not loaded & {"tifffile", "scipy", "skimage", "matplotlib"}
 
 

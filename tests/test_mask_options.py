@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from nucleocyto.config import MaskParams
-from nucleocyto.segment.nuclei import nucleus_labels
-from nucleocyto.segment.rings import cell_rings, ring_labels
-from nucleocyto.synthetic import Cell, Optics, grid_cells, render_movie
 from scipy import ndimage
 from skimage import filters
 from skimage.measure import label
 from skimage.morphology import dilation, disk
+
+from nucleocyto.config import MaskParams
+from nucleocyto.segment.nuclei import nucleus_labels
+from nucleocyto.segment.rings import cell_rings, ring_labels
+from nucleocyto.synthetic import Cell, Optics, grid_cells, render_movie
 
 
 def noisy_frame(seed: int = 0) -> np.ndarray:
@@ -117,8 +118,7 @@ def crowded_frame():
 def own_rings(nuclei: np.ndarray, inner: int, outer: int) -> dict[int, np.ndarray]:
     """Each cell's classic ring computed alone, ignoring its neighbours."""
     return {
-        k: dilation(nuclei == k, disk(outer)) & ~dilation(nuclei == k, disk(inner))
-        for k in range(1, nuclei.max() + 1)
+        k: dilation(nuclei == k, disk(outer)) & ~dilation(nuclei == k, disk(inner)) for k in range(1, nuclei.max() + 1)
     }
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import tifffile
-from nucleocyto.config import MaskParams
-from nucleocyto.segment.nuclei import nucleus_labels
-from nucleocyto.segment.rings import ring_labels
 from skimage.filters import threshold_otsu
 from skimage.measure import label
 from skimage.morphology import dilation, disk
 from skimage.segmentation import expand_labels
+
+from nucleocyto.segment.nuclei import nucleus_labels
+from nucleocyto.segment.rings import ring_labels
 
 
 def classic_ring(nuclei: np.ndarray, inner: int, outer: int) -> np.ndarray:

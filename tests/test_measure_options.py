@@ -7,13 +7,14 @@ import logging
 import numpy as np
 import pandas as pd
 import pytest
+
 from nucleocyto.config import BackgroundParams
 from nucleocyto.io.stacks import STORED_LABEL_DTYPES
 from nucleocyto.measure.cells import cell_table, pooled_means
 from nucleocyto.measure.intensities import COLUMNS, measure_frame
-from nucleocyto.movie import measure_stack
 from nucleocyto.segment.nuclei import nucleus_labels
 from nucleocyto.segment.rings import ring_labels
+from nucleocyto.steps.measure import measure_stack
 from nucleocyto.synthetic import Optics, grid_cells, render_movie
 
 SHAPE = (90, 120)
@@ -52,8 +53,15 @@ def test_table_order_and_types_whatever_the_label_type(movie):
         pd.testing.assert_frame_equal(table, other)
     ordered = table.sort_values(["frame", "cell_id", "region", "channel"], kind="stable", ignore_index=True)
     pd.testing.assert_frame_equal(table, ordered)
-    types = {"sample": "str", "frame": "int64", "cell_id": "int64", "region": "str", "channel": "str",
-             "area_px": "int64", "mask_empty": "bool"}
+    types = {
+        "sample": "str",
+        "frame": "int64",
+        "cell_id": "int64",
+        "region": "str",
+        "channel": "str",
+        "area_px": "int64",
+        "mask_empty": "bool",
+    }
     assert table.dtypes.astype(str).to_dict() == {name: types.get(name, "float64") for name in COLUMNS}
     blank = table[table["frame"] == 3]
     assert len(blank) == 4 and (blank["cell_id"] == 0).all() and blank["mask_empty"].all()
@@ -116,9 +124,14 @@ def test_cell_table_ratios(movie):
     assert len(cells) == 12 * (4 + 1)
     poi = table[table["channel"] == "poi"].set_index(["frame", "cell_id", "region"])
     for row in cells[cells["cell_id"] > 0].itertuples():
-        nucleus, cytoplasm = poi.loc[(row.frame, row.cell_id, "nucleus")], poi.loc[(row.frame, row.cell_id, "cytoplasm")]
+        nucleus, cytoplasm = (
+            poi.loc[(row.frame, row.cell_id, "nucleus")],
+            poi.loc[(row.frame, row.cell_id, "cytoplasm")],
+        )
         assert row.poi_nucleus_mean == nucleus["mean"] and row.cytoplasm_area_px == cytoplasm["area_px"]
-        assert row.nc_ratio == nucleus["mean"] / cytoplasm["mean"] and row.cn_ratio == cytoplasm["mean"] / nucleus["mean"]
+        assert (
+            row.nc_ratio == nucleus["mean"] / cytoplasm["mean"] and row.cn_ratio == cytoplasm["mean"] / nucleus["mean"]
+        )
         assert row.poi_background == 100 and row.time_s == row.frame * 30.0
     pooled = pooled_means(table[table["channel"] == "poi"]).pivot(index="frame", columns="region", values="mean")
     zero = cells[cells["cell_id"] == 0].set_index("frame")

@@ -10,12 +10,15 @@ import sys
 import numpy as np
 import pytest
 import tifffile
+
 from nucleocyto import CHANNELS
 from nucleocyto.config import ChannelSource
 from nucleocyto.steps import ingest
 from nucleocyto.system import DROP_BYTES, DropBehind
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="posix_fadvise and mincore are Linux calls")
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="posix_fadvise and mincore are Linux calls"
+)
 
 PAGE = mmap.PAGESIZE
 
@@ -76,6 +79,6 @@ def test_ingest_leaves_no_source_page_in_the_page_cache(tmp_path):
             source.path.read_bytes()
         if not all(resident(source.path).all() for source in sources.values()):
             pytest.skip("this file system does not keep the file in the page cache")
-        ingest("s", sources, tmp_path / f"stack{threads}.npy", tmp_path / f"meta{threads}.json", threads=threads)
+        ingest.run("s", sources, tmp_path / f"stack{threads}.npy", tmp_path / f"meta{threads}.json", threads=threads)
         np.testing.assert_array_equal(np.load(tmp_path / f"stack{threads}.npy"), movie)
         assert not any(resident(source.path).any() for source in sources.values())

@@ -9,10 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import tifffile
-from conftest import run_snakemake, write_sheet
 from scipy import stats
 from skimage.filters import threshold_otsu
 from skimage.morphology import dilation, disk
+
+from conftest import run_snakemake, write_sheet
 
 pytestmark = pytest.mark.workflow
 

@@ -17,8 +17,9 @@ import pandas as pd
 import pytest
 import tifffile
 import yaml
-from conftest import REAL_MARKER, REAL_POI, REPO, run_snakemake, write_sheet
 from matplotlib.image import imread
+
+from conftest import REAL_MARKER, REAL_POI, REPO, run_snakemake, write_sheet
 from nucleocyto.synthetic import grid_cells, render_movie
 
 pytestmark = pytest.mark.workflow
@@ -34,8 +35,13 @@ def write_movie(folder, name, cells, n_frames, shape, seed):
     paths = {}
     for channel, data in (("poi", poi), ("nucleus", marker)):
         paths[channel] = folder / f"{name}_{channel}.tif"
-        tifffile.imwrite(paths[channel], data, imagej=True, resolution=(1 / 0.325, 1 / 0.325),
-                         metadata={"axes": "TYX", "unit": "um", "finterval": 30.0})
+        tifffile.imwrite(
+            paths[channel],
+            data,
+            imagej=True,
+            resolution=(1 / 0.325, 1 / 0.325),
+            metadata={"axes": "TYX", "unit": "um", "finterval": 30.0},
+        )
     return paths
 
 
@@ -141,8 +147,13 @@ def test_changing_a_figure_parameter_reruns_only_the_figures(report_run):
 
 
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 
 #: Put first in <head>: records uncaught errors, failed resource loads, rejected promises and
@@ -202,8 +213,15 @@ def test_browser_renders_the_report_without_console_errors(report_run, chromium,
     workdir, _, _ = report_run
     report = workdir / "results" / "report.html"
     screenshot = tmp_path / "report.png"
-    result = browse(chromium, report, tmp_path / "profile-shot", "--window-size=1280,900",
-                    f"--screenshot={screenshot}", "--enable-logging=stderr", "--v=0")
+    result = browse(
+        chromium,
+        report,
+        tmp_path / "profile-shot",
+        "--window-size=1280,900",
+        f"--screenshot={screenshot}",
+        "--enable-logging=stderr",
+        "--v=0",
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     image = imread(screenshot)
     assert image.shape[:2] == (900, 1280) and image[..., :3].std() > 0.05, "blank screenshot"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from conftest import REPO, run_snakemake, write_sheet
 from movies import write_movie
 

@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+
 from conftest import REPO, run_snakemake, write_sheet
 from movies import write_movie
 from nucleocyto.io.checksum import sha256sum
@@ -73,8 +74,19 @@ def test_killed_run_resumes_to_identical_bytes(root, clean):
     workdir = root / "killed"
     prepare(workdir)
     command = [
-        sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
-        "--configfile", str(REPO / "config.yaml"), "--config", "samples=samples.tsv", "--cores", "1",
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(REPO / "config.yaml"),
+        "--config",
+        "samples=samples.tsv",
+        "--cores",
+        "1",
     ]
     results = workdir / "results" / SAMPLE
     partial = results / ".nuclei.npy.tmp.npy"

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import tifffile
+
 from nucleocyto.config import MaskParams, TrackParams
-from nucleocyto.movie import segment_stack
 from nucleocyto.segment.tracking import Tracker, frame_objects
+from nucleocyto.steps.masks import segment_stack
 
 SHAPE = (40, 60)
 

@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from conftest import REPO, run_snakemake
 from matplotlib.image import imread
+
+from conftest import REPO, run_snakemake
 from nucleocyto.io.tables import read_provenance
 
 pytestmark = pytest.mark.workflow
@@ -88,7 +89,10 @@ def test_figures_are_images(demo_run, sample, name):
 def test_summary(demo_run):
     summary = pd.read_parquet(demo_run / "results" / "summary.parquet")
     assert set(summary["sample"]) == set(SAMPLES)
-    assert dict(zip(summary["sample"], summary["condition"])) == {"demo_import": "stimulated", "demo_control": "control"}
+    assert dict(zip(summary["sample"], summary["condition"])) == {
+        "demo_import": "stimulated",
+        "demo_control": "control",
+    }
     assert imread(demo_run / "results" / "figures" / "summary.png").shape[0] > 200
 
 

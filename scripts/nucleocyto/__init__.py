@@ -1,7 +1,7 @@
 """nucleocyto: measure nucleo-cytoplasmic translocation in two-channel fluorescence movies.
 
 The library behind the Snakemake workflow, in layers; a module imports only from its own layer
-or the layers above it in this list, never from a layer below:
+or the layers listed before it (tests/test_layout.py checks it):
 
 - :mod:`nucleocyto.errors`, :mod:`nucleocyto.config`: the user-facing error and every setting
   (standard library and pandas only, so the workflow checks them when it is parsed).
@@ -11,7 +11,8 @@ or the layers above it in this list, never from a layer below:
   computations on the arrays of one frame (or the tables of one movie); no file, thread or
   operating-system code.
 - :mod:`nucleocyto.plots`: the figures and the report's small tables.
-- :mod:`nucleocyto.steps`: one function per workflow rule, from paths and parameters to files.
+- :mod:`nucleocyto.steps`: one module per workflow rule, whose ``run`` takes paths and
+  parameters and writes the rule's files.
 
 :mod:`nucleocyto.synthetic` renders movies with known ground truth for the demo data, the
 tests and the benchmark. Nothing here knows Snakemake: ``scripts/_snakemake.py`` is the only

@@ -79,9 +79,7 @@ class MaskParams:
                 f"masks: need 0 <= ring_inner_px < ring_outer_px, got {self.ring_inner_px} and {self.ring_outer_px}."
             )
         if self.max_area_px is not None and self.max_area_px < self.min_area_px:
-            raise ValueError(
-                f"masks: max_area_px ({self.max_area_px}) must be >= min_area_px ({self.min_area_px})."
-            )
+            raise ValueError(f"masks: max_area_px ({self.max_area_px}) must be >= min_area_px ({self.min_area_px}).")
 
 
 @dataclass(frozen=True)

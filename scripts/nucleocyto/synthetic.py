@@ -108,8 +108,10 @@ def render_frames(
 
 def _window(y: float, x: float, reach: float, shape: tuple[int, int]) -> tuple[slice, slice]:
     """The pixels within ``reach`` of (y, x) along each axis, clipped to ``shape``."""
-    return (slice(max(math.floor(y - reach), 0), min(math.ceil(y + reach) + 1, shape[0])),
-            slice(max(math.floor(x - reach), 0), min(math.ceil(x + reach) + 1, shape[1])))
+    return (
+        slice(max(math.floor(y - reach), 0), min(math.ceil(y + reach) + 1, shape[0])),
+        slice(max(math.floor(x - reach), 0), min(math.ceil(x + reach) + 1, shape[1])),
+    )
 
 
 def _image(frame: np.ndarray, optics: Optics, rng: np.random.Generator) -> np.ndarray:
@@ -193,7 +195,16 @@ def grid_cells(
         angle = rng.uniform(0, 2 * np.pi)
         y, x = (i + 0.5) * step_y + rng.uniform(-2, 2), (j + 0.5) * step_x + rng.uniform(-2, 2)
         velocity = (stage_drift_px[0] + drift_px * np.sin(angle), stage_drift_px[1] + drift_px * np.cos(angle))
-        cells.append(Cell(y=y, x=x, nucleus_radius=rng.uniform(*nucleus_radius_px), cell_radius=radius,
-                          velocity=velocity, shuttle=shuttle, switch_frame=rng.uniform(6.0, 10.0),
-                          poi_level=rng.uniform(600.0, 1000.0)))
+        cells.append(
+            Cell(
+                y=y,
+                x=x,
+                nucleus_radius=rng.uniform(*nucleus_radius_px),
+                cell_radius=radius,
+                velocity=velocity,
+                shuttle=shuttle,
+                switch_frame=rng.uniform(6.0, 10.0),
+                poi_level=rng.uniform(600.0, 1000.0),
+            )
+        )
     return cells

@@ -25,9 +25,10 @@ import os
 import sys
 import threading
 from collections import deque
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable, Iterator, TypeVar
+from typing import TypeVar
 
 import numpy as np
 
@@ -132,7 +133,7 @@ class DropBehind:
         self._dropped = 0
         self._lock = threading.Lock()
 
-    def __enter__(self) -> "DropBehind":
+    def __enter__(self) -> DropBehind:
         return self
 
     def __exit__(self, *exc) -> None:

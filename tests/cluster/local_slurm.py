@@ -83,8 +83,7 @@ def install() -> float:
         ["apt-get", *wait_for_lock, "install", "-y", "-qq", "--no-install-recommends", *PACKAGES],
     ):
         try:
-            result = subprocess.run(command, env=environment, capture_output=True, text=True,
-                                    timeout=INSTALL_TIMEOUT_S)
+            result = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=INSTALL_TIMEOUT_S)
         except subprocess.TimeoutExpired:
             raise RuntimeError(f"{' '.join(command)} took more than {INSTALL_TIMEOUT_S} s") from None
         if result.returncode != 0:
@@ -114,7 +113,7 @@ class LocalSlurm:
         self.startup_s = 0.0
         self._sigterm = None
 
-    def __enter__(self) -> "LocalSlurm":
+    def __enter__(self) -> LocalSlurm:
         if threading.current_thread() is threading.main_thread():
             self._sigterm = signal.signal(signal.SIGTERM, _exit_on_sigterm)
         try:
@@ -141,16 +140,25 @@ class LocalSlurm:
         shim = self.bin / "srun"
         shim.write_text(f'#!/bin/sh\nSLURM_CONF="{self.conf}" exec {shutil.which("srun")} "$@"\n')
         shim.chmod(0o755)
-        self._spawn("munged", [
-            "munged", "--foreground", "--force", f"--socket={munge_socket}", f"--key-file={key}",
-            f"--pid-file={self.folder / 'munged.pid'}", f"--log-file={self.folder / 'munged.log'}",
-            f"--seed-file={self.folder / 'munged.seed'}",
-        ])
+        self._spawn(
+            "munged",
+            [
+                "munged",
+                "--foreground",
+                "--force",
+                f"--socket={munge_socket}",
+                f"--key-file={key}",
+                f"--pid-file={self.folder / 'munged.pid'}",
+                f"--log-file={self.folder / 'munged.log'}",
+                f"--seed-file={self.folder / 'munged.seed'}",
+            ],
+        )
         self._wait(munge_socket.exists, "munged's socket")
         self._spawn("slurmctld", ["slurmctld", "-D", "-c", "-f", str(self.conf)])
         self._spawn("slurmd", ["slurmd", "-D", "-f", str(self.conf), "-N", self.node])
-        self._wait(lambda: self._client("sinfo", "-h", "-n", self.node, "-o", "%T") == "idle",
-                   f"node {self.node} to be idle")
+        self._wait(
+            lambda: self._client("sinfo", "-h", "-n", self.node, "-o", "%T") == "idle", f"node {self.node} to be idle"
+        )
         self.startup_s = time.perf_counter() - start
 
     def stop(self) -> None:
@@ -201,12 +209,12 @@ SlurmdUser=root
 AuthType=auth/munge
 CredType=cred/munge
 AuthInfo=socket={munge_socket}
-StateSaveLocation={folder / 'ctld'}
-SlurmdSpoolDir={folder / 'spool'}
-SlurmctldPidFile={folder / 'slurmctld.pid'}
-SlurmdPidFile={folder / 'slurmd.pid'}
-SlurmctldLogFile={folder / 'slurmctld.log'}
-SlurmdLogFile={folder / 'slurmd.log'}
+StateSaveLocation={folder / "ctld"}
+SlurmdSpoolDir={folder / "spool"}
+SlurmctldPidFile={folder / "slurmctld.pid"}
+SlurmdPidFile={folder / "slurmd.pid"}
+SlurmctldLogFile={folder / "slurmctld.log"}
+SlurmdLogFile={folder / "slurmd.log"}
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
 JobAcctGatherType=jobacct_gather/none

@@ -10,12 +10,14 @@ rule aggregate:
         translocation=expand("results/{sample}/translocation.parquet", sample=SAMPLES.index),
     output:
         summary="results/summary.parquet",
-    params:
-        conditions=sample_conditions(),
     log:
         "logs/aggregate.log",
     benchmark:
         "benchmarks/aggregate.tsv"
+    conda:
+        "../envs/nucleocyto.yaml"
+    params:
+        conditions=sample_conditions(),
     script:
         "../../scripts/aggregate.py"
 
@@ -39,12 +41,14 @@ rule summary_figures:
             category="Summary",
             labels={"figure": "table of samples"},
         ),
-    params:
-        conditions=sample_conditions(),
-        dpi=config["figures"]["dpi"],
     log:
         "logs/summary_figures.log",
     benchmark:
         "benchmarks/summary_figures.tsv"
+    conda:
+        "../envs/nucleocyto.yaml"
+    params:
+        conditions=sample_conditions(),
+        dpi=config["figures"]["dpi"],
     script:
         "../../scripts/summary_figures.py"

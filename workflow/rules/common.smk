@@ -16,7 +16,7 @@ from nucleocyto.config import SAMPLE_ID_CHARS, channel_sources, check_config, lo
 from nucleocyto.errors import InputError  # noqa: E402
 
 SCHEMAS = Path(workflow.current_basedir).parent / "schemas"
-CONFIG_SOURCE = "config file " + ", ".join(map(str, workflow.configfiles)) if workflow.configfiles else "config"
+CONFIG_SOURCE = f"config file {', '.join(map(str, workflow.configfiles))}" if workflow.configfiles else "config"
 
 
 def check_schema(records, schema_file, where):
@@ -29,7 +29,7 @@ def check_schema(records, schema_file, where):
             field = ".".join(map(str, violation.absolute_path))
             alternatives = violation.context if violation.validator in ("anyOf", "oneOf") else []
             message = " and ".join(sub.message for sub in alternatives) or violation.message
-            raise WorkflowError(f"{where}: {field + ': ' if field else ''}{message}.")
+            raise WorkflowError(f"{where}: {field}: {message}." if field else f"{where}: {message}.")
 
 
 check_schema([config], "config.schema.yaml", CONFIG_SOURCE)
@@ -91,6 +91,21 @@ def sample_conditions():
     """{sample: condition} ('' where the sheet gives none)."""
     column = SAMPLES["condition"] if "condition" in SAMPLES else pd.Series("", index=SAMPLES.index)
     return {sample: str(c) if pd.notna(c) else "" for sample, c in column.items()}
+
+
+def sample_figure_outputs():
+    """Named outputs of every figure in SAMPLE_FIGURES: the PNG (in the report) and the SVG."""
+    outputs = {}
+    for name, label in SAMPLE_FIGURES.items():
+        outputs[name] = report(
+            f"results/{{sample}}/figures/{name}.png",
+            caption=f"../report/{name}.rst",
+            category="Samples",
+            subcategory="{sample}",
+            labels={"sample": "{sample}", "figure": label},
+        )
+        outputs[f"{name}_svg"] = f"results/{{sample}}/figures/{name}.svg"
+    return outputs
 
 
 def sample_outputs(sample):

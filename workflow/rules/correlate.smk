@@ -9,17 +9,19 @@ rule correlate:
     output:
         correlation="results/{sample}/correlation.parquet",
         translocation="results/{sample}/translocation.parquet",
-    params:
-        correlation=config["correlation"],
-    threads: 2
-    resources:
-        mem_mb=memory_mb(0.25),
-        runtime=runtime_min,
-    group:
-        "sample"
     log:
         "logs/correlate/{sample}.log",
     benchmark:
         "benchmarks/correlate/{sample}.tsv"
+    group:
+        "sample"
+    conda:
+        "../envs/nucleocyto.yaml"
+    threads: 2
+    resources:
+        mem_mb=memory_mb(0.25),
+        runtime=runtime_min,
+    params:
+        correlation=config["correlation"],
     script:
         "../../scripts/correlate.py"

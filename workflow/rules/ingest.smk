@@ -5,18 +5,20 @@ rule ingest:
     output:
         stack="results/{sample}/stack.npy",
         metadata="results/{sample}/metadata.json",
-    params:
-        sources=ingest_sources,
-        calibration=calibration_override,
-    threads: 2
-    resources:
-        mem_mb=memory_mb(0.1),
-        runtime=runtime_min,
-    group:
-        "sample"
     log:
         "logs/ingest/{sample}.log",
     benchmark:
         "benchmarks/ingest/{sample}.tsv"
+    group:
+        "sample"
+    conda:
+        "../envs/nucleocyto.yaml"
+    threads: 2
+    resources:
+        mem_mb=memory_mb(0.1),
+        runtime=runtime_min,
+    params:
+        sources=ingest_sources,
+        calibration=calibration_override,
     script:
         "../../scripts/ingest.py"

@@ -6,18 +6,20 @@ rule masks:
     output:
         nuclei="results/{sample}/nuclei.npy",
         cytoplasm="results/{sample}/cytoplasm.npy",
-    params:
-        masks=config["masks"],
-        tracking=config["tracking"],
-    threads: 2
-    resources:
-        mem_mb=memory_mb(0.1),
-        runtime=runtime_min,
-    group:
-        "sample"
     log:
         "logs/masks/{sample}.log",
     benchmark:
         "benchmarks/masks/{sample}.tsv"
+    group:
+        "sample"
+    conda:
+        "../envs/nucleocyto.yaml"
+    threads: 2
+    resources:
+        mem_mb=memory_mb(0.1),
+        runtime=runtime_min,
+    params:
+        masks=config["masks"],
+        tracking=config["tracking"],
     script:
         "../../scripts/masks.py"

@@ -9,17 +9,19 @@ rule measure:
     output:
         intensities="results/{sample}/intensities.parquet",
         cells="results/{sample}/cells.parquet",
-    params:
-        background=config["background"],
-    threads: 2
-    resources:
-        mem_mb=memory_mb(0.25),
-        runtime=runtime_min,
-    group:
-        "sample"
     log:
         "logs/measure/{sample}.log",
     benchmark:
         "benchmarks/measure/{sample}.tsv"
+    group:
+        "sample"
+    conda:
+        "../envs/nucleocyto.yaml"
+    threads: 2
+    resources:
+        mem_mb=memory_mb(0.25),
+        runtime=runtime_min,
+    params:
+        background=config["background"],
     script:
         "../../scripts/measure.py"

@@ -7,6 +7,7 @@ from scipy import ndimage
 
 from .grouped import Scope, label_groups, pearson_by_group
 
+
 def orthogonal_regression(
     sxx: np.ndarray, syy: np.ndarray, sxy: np.ndarray, mean_x: np.ndarray, mean_y: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -76,8 +77,14 @@ def costes_thresholds(scope: Scope) -> tuple[np.ndarray, np.ndarray]:
     return threshold_x, threshold_y
 
 
-def _joins(scope: Scope, own: tuple[np.ndarray, np.ndarray], walks: tuple[np.ndarray, np.ndarray],
-           cand_g: np.ndarray, cand_v: np.ndarray, cand_start: np.ndarray) -> np.ndarray:
+def _joins(
+    scope: Scope,
+    own: tuple[np.ndarray, np.ndarray],
+    walks: tuple[np.ndarray, np.ndarray],
+    cand_g: np.ndarray,
+    cand_v: np.ndarray,
+    cand_start: np.ndarray,
+) -> np.ndarray:
     """Join index of each point (P,) intp: its pixels are below candidate k of its group for
     every k >= join (0: below none).
 
@@ -101,8 +108,9 @@ def _joins(scope: Scope, own: tuple[np.ndarray, np.ndarray], walks: tuple[np.nda
     return np.minimum(joins[0][points.x_bin], joins[1][points.y_bin])
 
 
-def _below_sums(scope: Scope, join: np.ndarray, cand_g: np.ndarray, n_cand: np.ndarray,
-                cand_start: np.ndarray) -> list[np.ndarray]:
+def _below_sums(
+    scope: Scope, join: np.ndarray, cand_g: np.ndarray, n_cand: np.ndarray, cand_start: np.ndarray
+) -> list[np.ndarray]:
     """Per candidate, the sums of the moment terms (count, Σdx, Σdy, Σdx², Σdy², Σdx·dy) over the
     points below it: cumulative sums over join slots, per group."""
     n, points, moments = scope.n, scope.points, scope.moments
@@ -188,7 +196,8 @@ def _blocks(labels: np.ndarray, ids: np.ndarray, where: np.ndarray, group: np.nd
     block_group = np.repeat(np.arange(n), n_blocks)
     rows, cols = np.divmod(where, labels.shape[1])
     (block_row, offset_row), (block_col, offset_col) = (
-        np.divmod(rows - origin[group, 0], block_px), np.divmod(cols - origin[group, 1], block_px)
+        np.divmod(rows - origin[group, 0], block_px),
+        np.divmod(cols - origin[group, 1], block_px),
     )
     block = block_start[group] + block_row * grid[group, 1] + block_col
     return origin, grid, block_start, block_group, block, offset_row, offset_col

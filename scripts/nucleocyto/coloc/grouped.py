@@ -141,7 +141,11 @@ def merge_points(bx: Bins, by: Bins, group: np.ndarray, n: int) -> Points:
 
 
 def group_moments(
-    x: np.ndarray, y: np.ndarray, group: np.ndarray, n: int, weight: np.ndarray | None = None,
+    x: np.ndarray,
+    y: np.ndarray,
+    group: np.ndarray,
+    n: int,
+    weight: np.ndarray | None = None,
     integer: tuple[bool, bool] = (False, False),
 ) -> Moments:
     """Moments of the points (x, y) (P,) float64 with weights (P,) (None: 1) per group.

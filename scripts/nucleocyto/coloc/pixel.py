@@ -23,13 +23,18 @@ from .grouped import Scope, centred_ranks, correlation_of, group_sums, scope_pix
 
 #: Keys of :func:`colocalisation_by_label`'s result, in output-column order.
 MEASURES = (
-    "pearson_r", "spearman_rho", "manders_m1", "manders_m2",
-    "costes_threshold_x", "costes_threshold_y", "manders_overlap", "li_icq",
+    "pearson_r",
+    "spearman_rho",
+    "manders_m1",
+    "manders_m2",
+    "costes_threshold_x",
+    "costes_threshold_y",
+    "manders_overlap",
+    "li_icq",
 )
 
-def colocalisation_by_label(
-    x: np.ndarray, y: np.ndarray, labels: np.ndarray, ids: np.ndarray
-) -> dict[str, np.ndarray]:
+
+def colocalisation_by_label(x: np.ndarray, y: np.ndarray, labels: np.ndarray, ids: np.ndarray) -> dict[str, np.ndarray]:
     """Every colocalisation measure of ``x`` and ``y`` over the pixels of each label.
 
     With per-label sums over the label's pixels i (x̄, ȳ its means):
@@ -64,8 +69,9 @@ def colocalisation_by_label(
     threshold_x, threshold_y = costes_thresholds(scope)
     above_y = (bins_y.value >= threshold_y[bins_y.group])[points.y_bin]  # y ≥ Ty, per point
     above_x = (bins_x.value >= threshold_x[bins_x.group])[points.x_bin]
-    m1, m2 = group_sums(points.group, n, np.where(above_y, moments.weighted[0], 0.0),
-                        np.where(above_x, moments.weighted[1], 0.0))
+    m1, m2 = group_sums(
+        points.group, n, np.where(above_y, moments.weighted[0], 0.0), np.where(above_x, moments.weighted[1], 0.0)
+    )
     rank_xx, rank_yy, rank_xy, positive = _rank_and_sign_sums(scope)
     with np.errstate(invalid="ignore", divide="ignore"):
         result = {
@@ -99,7 +105,9 @@ def _rank_and_sign_sums(scope: Scope) -> list[np.ndarray]:
         group_sums(bins.group, n, bins.count * rank**2)[0] for bins, rank in ((bins_x, rank_x), (bins_y, rank_y))
     )
     rank_xy, positive = group_sums(
-        points.group, n, weight_by(points.weight, rank_x[points.x_bin] * rank_y[points.y_bin]),
+        points.group,
+        n,
+        weight_by(points.weight, rank_x[points.x_bin] * rank_y[points.y_bin]),
         weight_by(points.weight, sign_x[points.x_bin] * sign_y[points.y_bin] > 0),
     )
     return [rank_xx, rank_yy, rank_xy, positive]

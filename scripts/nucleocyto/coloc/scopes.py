@@ -18,8 +18,15 @@ _NAMES = {"costes_threshold_x": "costes_threshold_poi", "costes_threshold_y": "c
 
 #: Columns of the correlation table, in order (documented in docs/outputs.md).
 COLUMNS = (
-    "sample", "frame", "time_s", "scope", "cell_id", "pearson_r", "n_px",
-    *(_NAMES.get(m, m) for m in MEASURES if m != "pearson_r"), "costes_p",
+    "sample",
+    "frame",
+    "time_s",
+    "scope",
+    "cell_id",
+    "pearson_r",
+    "n_px",
+    *(_NAMES.get(m, m) for m in MEASURES if m != "pearson_r"),
+    "costes_p",
 )
 
 
@@ -68,7 +75,8 @@ def frame_correlations(
         part = colocalisation_by_label(x, y, labels, labelled)
         part["costes_p"] = (
             costes_pvalue_by_label(x, y, labels, labelled, block_px, shuffles, rng)
-            if shuffles > 0 else np.full(len(labelled), np.nan)
+            if shuffles > 0
+            else np.full(len(labelled), np.nan)
         )
         part["cell_id"] = labelled if scope == "cell" else np.zeros(1, np.int64)
         part["scope"] = np.full(len(labelled), scope, object)

@@ -17,9 +17,16 @@ from .grouped import average_ranks
 
 #: Columns of the translocation table, in order (documented in docs/outputs.md).
 TEMPORAL_COLUMNS = (
-    "sample", "cell_id", "n_frames", "temporal_pearson_r", "temporal_spearman_rho",
-    "temporal_pearson_r_detrended", "temporal_spearman_rho_detrended",
-    "xcorr_lag_frames", "xcorr_lag_s", "xcorr_r",
+    "sample",
+    "cell_id",
+    "n_frames",
+    "temporal_pearson_r",
+    "temporal_spearman_rho",
+    "temporal_pearson_r_detrended",
+    "temporal_spearman_rho_detrended",
+    "xcorr_lag_frames",
+    "xcorr_lag_s",
+    "xcorr_r",
 )
 
 #: Detrending methods of :func:`detrend`.
@@ -148,10 +155,18 @@ def temporal_correlations(
         cytoplasm = trace["poi_cytoplasm_mean"].to_numpy(np.float64)
         flat_nucleus, flat_cytoplasm = detrend(nucleus, detrending), detrend(cytoplasm, detrending)
         lag, lag_r = best_lag(flat_nucleus, flat_cytoplasm, max_lag_frames)
-        rows.append((
-            sample, int(cell_id), int((np.isfinite(nucleus) & np.isfinite(cytoplasm)).sum()),
-            pearson(nucleus, cytoplasm), spearman(nucleus, cytoplasm),
-            pearson(flat_nucleus, flat_cytoplasm), spearman(flat_nucleus, flat_cytoplasm),
-            lag, lag * interval, lag_r,
-        ))
+        rows.append(
+            (
+                sample,
+                int(cell_id),
+                int((np.isfinite(nucleus) & np.isfinite(cytoplasm)).sum()),
+                pearson(nucleus, cytoplasm),
+                spearman(nucleus, cytoplasm),
+                pearson(flat_nucleus, flat_cytoplasm),
+                spearman(flat_nucleus, flat_cytoplasm),
+                lag,
+                lag * interval,
+                lag_r,
+            )
+        )
     return pd.DataFrame(rows, columns=list(TEMPORAL_COLUMNS))

@@ -6,8 +6,8 @@ A module of its own so that steps recording checksums do not import the TIFF rea
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 
 def sha256sum(path: str | Path, chunk_bytes: int = 1 << 20, progress: Callable[[int], None] | None = None) -> str:

@@ -4,10 +4,10 @@ against each other, read frame by frame, and described for ``metadata.json``."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 
@@ -113,7 +113,9 @@ def describe_channel(source: ChannelSource, sample: str, channel: str) -> Channe
     if "C" in lead:
         n_channels = info.shape[lead.index("C")]
         if source.channel_index is None:
-            raise InputError(f"{where}: the file has {n_channels} channels; name the channel index in the sample sheet.")
+            raise InputError(
+                f"{where}: the file has {n_channels} channels; name the channel index in the sample sheet."
+            )
         if not 0 <= source.channel_index < n_channels:
             raise InputError(
                 f"{where}: channel index {source.channel_index} is out of range for a file with {n_channels} channels."
@@ -131,7 +133,7 @@ class FrameReader:
         self.layout = layout
         self._readers = [PlaneReader(channel.source.path) for channel in layout.channels]
 
-    def __enter__(self) -> "FrameReader":
+    def __enter__(self) -> FrameReader:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -168,10 +170,16 @@ def calibration(
         return value is not None and not (isinstance(value, float) and math.isnan(value))
 
     infos = [channel.info for channel in layout.channels]
-    interval = frame_interval_s if given(frame_interval_s) else next(
-        (info.frame_interval_s for info in infos if info.frame_interval_s), None
+    interval = (
+        frame_interval_s
+        if given(frame_interval_s)
+        else next((info.frame_interval_s for info in infos if info.frame_interval_s), None)
     )
-    pixel = pixel_size_um if given(pixel_size_um) else next((info.pixel_size_um for info in infos if info.pixel_size_um), None)
+    pixel = (
+        pixel_size_um
+        if given(pixel_size_um)
+        else next((info.pixel_size_um for info in infos if info.pixel_size_um), None)
+    )
     return interval, pixel
 
 

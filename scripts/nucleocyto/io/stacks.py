@@ -63,12 +63,12 @@ class FrameWriter:
     def _open(self, path: Path, dtype: np.dtype) -> None:
         """Start ``path`` with the ``.npy`` header of the whole array in ``dtype``."""
         self.dtype = dtype
-        self._file = open(path, "wb")
+        self._file = open(path, "wb")  # noqa: SIM115 (open across writes; closed by __exit__)
         header = {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False, "shape": self.shape}
         np.lib.format.write_array_header_1_0(self._file, header)
         self._header_bytes = self._file.tell()
 
-    def __enter__(self) -> "FrameWriter":
+    def __enter__(self) -> FrameWriter:
         return self
 
     def __exit__(self, exc_type, *exc) -> None:

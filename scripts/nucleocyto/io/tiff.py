@@ -11,9 +11,9 @@ import logging
 import math
 import re
 import xml.etree.ElementTree as ElementTree
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import tifffile
@@ -27,12 +27,31 @@ TIME_AXES = ("T", "I", "Z", "Q")
 TIFF_MAGIC = (b"II*\0", b"MM\0*", b"II+\0", b"MM\0+")
 
 _LENGTH_TO_UM = {
-    "nm": 1e-3, "nanometer": 1e-3, "um": 1.0, "µm": 1.0, "\\u00B5m": 1.0, "micron": 1.0,
-    "microns": 1.0, "micrometer": 1.0, "mm": 1e3, "millimeter": 1e3, "cm": 1e4,
+    "nm": 1e-3,
+    "nanometer": 1e-3,
+    "um": 1.0,
+    "µm": 1.0,
+    "\\u00B5m": 1.0,
+    "micron": 1.0,
+    "microns": 1.0,
+    "micrometer": 1.0,
+    "mm": 1e3,
+    "millimeter": 1e3,
+    "cm": 1e4,
 }
 _TIME_TO_S = {
-    "ms": 1e-3, "msec": 1e-3, "s": 1.0, "sec": 1.0, "second": 1.0, "seconds": 1.0,
-    "min": 60.0, "minute": 60.0, "minutes": 60.0, "h": 3600.0, "hr": 3600.0, "hour": 3600.0,
+    "ms": 1e-3,
+    "msec": 1e-3,
+    "s": 1.0,
+    "sec": 1.0,
+    "second": 1.0,
+    "seconds": 1.0,
+    "min": 60.0,
+    "minute": 60.0,
+    "minutes": 60.0,
+    "h": 3600.0,
+    "hr": 3600.0,
+    "hour": 3600.0,
 }
 
 
@@ -124,7 +143,7 @@ class PlaneReader:
         self.path = Path(path)
         self._tif = tifffile.TiffFile(self.path)
 
-    def __enter__(self) -> "PlaneReader":
+    def __enter__(self) -> PlaneReader:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -138,7 +157,9 @@ class PlaneReader:
         try:
             plane = self._tif.asarray(key=index, series=0)
         except Exception as exc:
-            raise InputError(f"{self.path}: plane {index} cannot be read ({_detail(exc)}); the TIFF is damaged.") from None
+            raise InputError(
+                f"{self.path}: plane {index} cannot be read ({_detail(exc)}); the TIFF is damaged."
+            ) from None
         return plane.astype(plane.dtype.newbyteorder("="), copy=False)
 
     def offset(self, index: int) -> int:

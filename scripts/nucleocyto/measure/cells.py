@@ -8,8 +8,17 @@ import pandas as pd
 
 #: Columns of the per-cell table (documented in docs/outputs.md).
 CELL_COLUMNS = (
-    "sample", "frame", "time_s", "cell_id", "poi_nucleus_mean", "poi_cytoplasm_mean",
-    "nucleus_area_px", "cytoplasm_area_px", "poi_background", "nc_ratio", "cn_ratio",
+    "sample",
+    "frame",
+    "time_s",
+    "cell_id",
+    "poi_nucleus_mean",
+    "poi_cytoplasm_mean",
+    "nucleus_area_px",
+    "cytoplasm_area_px",
+    "poi_background",
+    "nc_ratio",
+    "cn_ratio",
 )
 
 

@@ -19,8 +19,19 @@ ROW_ORDER = tuple(itertools.product(sorted(REGIONS), sorted(CHANNELS)))
 
 #: Columns of the intensities table, in order (documented in docs/outputs.md).
 COLUMNS = (
-    "sample", "frame", "time_s", "cell_id", "region", "channel",
-    "mean", "median", "std", "sum", "area_px", "mask_empty", "background",
+    "sample",
+    "frame",
+    "time_s",
+    "cell_id",
+    "region",
+    "channel",
+    "mean",
+    "median",
+    "std",
+    "sum",
+    "area_px",
+    "mask_empty",
+    "background",
 )
 
 

@@ -48,8 +48,11 @@ def montage_frames(n_frames: int, request: int | list[int]) -> list[int]:
         return sorted({int(round(i)) for i in np.linspace(0, n_frames - 1, min(request, n_frames))})
     frames = sorted({int(t) for t in request if 0 <= t < n_frames})
     if len(frames) < len(set(request)):
-        log.warning("figures.montage_frames: frames %s are not in this %d-frame movie; not shown",
-                    sorted(set(request) - set(frames)), n_frames)
+        log.warning(
+            "figures.montage_frames: frames %s are not in this %d-frame movie; not shown",
+            sorted(set(request) - set(frames)),
+            n_frames,
+        )
     if not frames:
         raise InputError(f"montage_frames {sorted(request)}: none of these frames is in the {n_frames}-frame movie")
     return frames

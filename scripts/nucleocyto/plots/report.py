@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 
 
-def cell_summary(cells: pd.DataFrame, pooled: pd.DataFrame, translocation: pd.DataFrame,
-               pixel_size_um: float | None) -> pd.DataFrame:
+def cell_summary(
+    cells: pd.DataFrame, pooled: pd.DataFrame, translocation: pd.DataFrame, pixel_size_um: float | None
+) -> pd.DataFrame:
     """One row per cell id (and a first row for all cells pooled) of one movie.
 
     Parameters
@@ -35,11 +36,18 @@ def cell_summary(cells: pd.DataFrame, pooled: pd.DataFrame, translocation: pd.Da
     area_scale, area_unit = (pixel_size_um**2, "µm²") if pixel_size_um else (1.0, "px")
     area = f"nucleus area, median ({area_unit})"
     pooled_area = pooled.loc[pooled["nucleus_area_px"] > 0, "nucleus_area_px"]  # frames with nuclei
-    rows = [("all, pooled", int(pooled["nc_ratio"].notna().sum()), pooled_area.median() * area_scale,
-             *_ratio_stats(pooled["nc_ratio"]))]
+    rows = [
+        (
+            "all, pooled",
+            int(pooled["nc_ratio"].notna().sum()),
+            pooled_area.median() * area_scale,
+            *_ratio_stats(pooled["nc_ratio"]),
+        )
+    ]
     for cell_id, cell in cells.groupby("cell_id", sort=True):
-        rows.append((str(cell_id), len(cell), cell["nucleus_area_px"].median() * area_scale,
-                     *_ratio_stats(cell["nc_ratio"])))
+        rows.append(
+            (str(cell_id), len(cell), cell["nucleus_area_px"].median() * area_scale, *_ratio_stats(cell["nc_ratio"]))
+        )
     table = pd.DataFrame(rows, columns=["cell", "frames", area, "N/C median", "N/C min", "N/C max"])
     r = translocation.set_index(translocation["cell_id"].map(lambda c: "all, pooled" if c == 0 else str(c)))
     table["temporal r (N vs C)"] = table["cell"].map(r["temporal_pearson_r"])
@@ -72,13 +80,30 @@ def sample_table(pooled: pd.DataFrame, translocation: pd.DataFrame, conditions: 
         ratio = movie["nc_ratio"].dropna()
         cells = translocation[translocation["sample"] == sample]
         whole = cells.loc[cells["cell_id"] == 0, "temporal_pearson_r"]
-        rows.append((
-            sample, condition, len(movie), movie["time_s"].max() / 60.0,
-            ratio.iloc[0] if len(ratio) else np.nan, ratio.max(), ratio.iloc[-1] if len(ratio) else np.nan,
-            int((cells["cell_id"] > 0).sum()), whole.iloc[0] if len(whole) else np.nan,
-        ))
-    columns = ["sample", "condition", "frames", "duration (min)", "N/C first frame", "N/C max", "N/C last frame",
-               "cell ids", "temporal r (N vs C, pooled)"]
+        rows.append(
+            (
+                sample,
+                condition,
+                len(movie),
+                movie["time_s"].max() / 60.0,
+                ratio.iloc[0] if len(ratio) else np.nan,
+                ratio.max(),
+                ratio.iloc[-1] if len(ratio) else np.nan,
+                int((cells["cell_id"] > 0).sum()),
+                whole.iloc[0] if len(whole) else np.nan,
+            )
+        )
+    columns = [
+        "sample",
+        "condition",
+        "frames",
+        "duration (min)",
+        "N/C first frame",
+        "N/C max",
+        "N/C last frame",
+        "cell ids",
+        "temporal r (N vs C, pooled)",
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 

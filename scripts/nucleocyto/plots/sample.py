@@ -83,28 +83,44 @@ def overlay_montage(
     id_size = float(np.clip(panel_w * 72 / width * 9, 5, 8))  # ~9 px of the image, 5-8 pt
     for ax, t, image in zip(axes.flat, frames, images):
         shown = ax.imshow(image, cmap="gray", vmin=low, vmax=high)
-        nucleus_t, ring_t = np.asarray(nuclei[t]), np.asarray(cytoplasm[t])
-        for labels, key in ((ring_t, "cytoplasm"), (nucleus_t, "nucleus")):
-            if labels.any():
-                ax.contour(labels > 0, levels=[0.5], colors=COLORS[key], linewidths=0.7)
-        ids = np.flatnonzero(np.bincount(nucleus_t.ravel()))
-        ids = ids[ids > 0]
-        for cell_id, (y, x) in zip(ids, ndimage.center_of_mass(nucleus_t > 0, nucleus_t, ids)):
-            ax.text(x, y, str(cell_id), color="white", fontsize=id_size, ha="center", va="center",
-                    weight="bold", path_effects=_OUTLINE)
+        _outline_cells(ax, np.asarray(nuclei[t]), np.asarray(cytoplasm[t]), id_size)
         ax.set_title(time_label(t, n_frames, frame_interval_s), fontsize="medium")
         ax.set_axis_off()
-    for ax in axes.flat[len(frames):]:
+    for ax in axes.flat[len(frames) :]:
         ax.set_visible(False)
     if pixel_size_um:
         _scale_bar(axes.flat[0], pixel_size_um, width)
     colorbar = fig.colorbar(shown, ax=axes, location="bottom", shrink=0.35, aspect=25, pad=0.02, anchor=(1.0, 0.5))
     colorbar.set_label("POI intensity (counts)")
-    handles = [Line2D([], [], color=COLORS["nucleus"], label="nucleus"),
-               Line2D([], [], color=COLORS["cytoplasm"], label="cytoplasm ring (both edges)")]
+    handles = [
+        Line2D([], [], color=COLORS["nucleus"], label="nucleus"),
+        Line2D([], [], color=COLORS["cytoplasm"], label="cytoplasm ring (both edges)"),
+    ]
     colorbar.ax.legend(handles=handles, loc="center right", bbox_to_anchor=(-0.08, 0.5), ncols=2)
     fig.suptitle(title)
     return fig
+
+
+def _outline_cells(ax, nuclei: np.ndarray, cytoplasm: np.ndarray, id_size: float) -> None:
+    """Contours of the (Y, X) nucleus and cytoplasm label images and each nucleus's id at its
+    centre (``id_size`` points, white with a dark outline)."""
+    for labels, key in ((cytoplasm, "cytoplasm"), (nuclei, "nucleus")):
+        if labels.any():
+            ax.contour(labels > 0, levels=[0.5], colors=COLORS[key], linewidths=0.7)
+    ids = np.flatnonzero(np.bincount(nuclei.ravel()))
+    ids = ids[ids > 0]
+    for cell_id, (y, x) in zip(ids, ndimage.center_of_mass(nuclei > 0, nuclei, ids)):
+        ax.text(
+            x,
+            y,
+            str(cell_id),
+            color="white",
+            fontsize=id_size,
+            ha="center",
+            va="center",
+            weight="bold",
+            path_effects=_OUTLINE,
+        )
 
 
 @styled
@@ -122,9 +138,11 @@ def timecourse(cells: pd.DataFrame, pooled: pd.DataFrame, n_frames: int, frame_i
     frames = pooled.index.to_numpy()
     x, xlabel = time_axis(frames, n_frames, frame_interval_s)
     bands = [
-        COLORS[region] for region in ("nucleus", "cytoplasm")
-        if _line_and_band(ax, x, pooled[MEAN[region]], cells, MEAN[region], COLORS[region], f"{region} (cells pooled)",
-                          n_frames)
+        COLORS[region]
+        for region in ("nucleus", "cytoplasm")
+        if _line_and_band(
+            ax, x, pooled[MEAN[region]], cells, MEAN[region], COLORS[region], f"{region} (cells pooled)", n_frames
+        )
     ]
     _legend_above(ax, bands)
     ax.set(xlabel=xlabel, ylabel="POI mean intensity (counts)")
@@ -162,8 +180,10 @@ def correlation_over_time(correlation: pd.DataFrame, n_frames: int, frame_interv
     fig, ax = figure(4.8, 3.0)
     frames = np.arange(n_frames)
     x, xlabel = time_axis(frames, n_frames, frame_interval_s)
-    by_scope = {scope: rows.set_index("frame")["pearson_r"].reindex(frames)
-                for scope, rows in correlation[correlation["scope"] != "cell"].groupby("scope")}
+    by_scope = {
+        scope: rows.set_index("frame")["pearson_r"].reindex(frames)
+        for scope, rows in correlation[correlation["scope"] != "cell"].groupby("scope")
+    }
     per_cell = correlation[correlation["scope"] == "cell"]
     label = "inside cells (nuclei + rings)"
     banded = _line_and_band(ax, x, by_scope["all_cells"], per_cell, "pearson_r", COLORS["all_cells"], label, n_frames)
@@ -186,12 +206,21 @@ def scatter(cells: pd.DataFrame, pooled: pd.DataFrame, n_frames: int, frame_inte
     x, xlabel = time_axis(cells["frame"].to_numpy(), n_frames, frame_interval_s)
     span, _ = time_axis(np.array([0, n_frames - 1]), n_frames, frame_interval_s)
     nucleus, cytoplasm = MEAN["nucleus"], MEAN["cytoplasm"]
-    points = ax.scatter(cells[cytoplasm], cells[nucleus], c=x, cmap=TIME_CMAP, vmin=span[0], vmax=span[1],
-                        s=9, alpha=0.8, linewidths=0, rasterized=True)
+    points = ax.scatter(
+        cells[cytoplasm],
+        cells[nucleus],
+        c=x,
+        cmap=TIME_CMAP,
+        vmin=span[0],
+        vmax=span[1],
+        s=9,
+        alpha=0.8,
+        linewidths=0,
+        rasterized=True,
+    )
     ax.plot(pooled[cytoplasm], pooled[nucleus], color=COLORS["pooled"], lw=0.8, label="cells pooled")
     start = pooled.dropna(subset=[cytoplasm, nucleus]).iloc[:1]
-    ax.plot(start[cytoplasm], start[nucleus], ls="", marker="o", ms=5, mfc="white", mec=COLORS["pooled"],
-            label="start")
+    ax.plot(start[cytoplasm], start[nucleus], ls="", marker="o", ms=5, mfc="white", mec=COLORS["pooled"], label="start")
     limits = ax.get_xlim(), ax.get_ylim()
     diagonal = [min(limits[0][0], limits[1][0]), max(limits[0][1], limits[1][1])]
     ax.plot(diagonal, diagonal, color="black", lw=0.6, ls=":", label="N/C = 1")
@@ -203,9 +232,7 @@ def scatter(cells: pd.DataFrame, pooled: pd.DataFrame, n_frames: int, frame_inte
 
 
 @styled
-def cell_panels(
-    cells: pd.DataFrame, ids: list[int], n_frames: int, frame_interval_s: float | None, title: str
-):
+def cell_panels(cells: pd.DataFrame, ids: list[int], n_frames: int, frame_interval_s: float | None, title: str):
     """Small multiples: nuclear and cytoplasmic POI over time of each cell in ``ids``, on shared
     axes.
 
@@ -228,8 +255,7 @@ def cell_panels(
     ncols = min(options, key=lambda c: (c * math.ceil(len(ids) / c) - len(ids), -c))  # fewest empty slots
     nrows = math.ceil(len(ids) / ncols)
     panel_w = min(1.6, PAGE_WIDTH_IN / ncols)
-    fig, axes = figure(max(panel_w * ncols, 3.2), 0.8 * panel_w * nrows + 0.9, ncols=ncols, nrows=nrows,
-                       squeeze=False)
+    fig, axes = figure(max(panel_w * ncols, 3.2), 0.8 * panel_w * nrows + 0.9, ncols=ncols, nrows=nrows, squeeze=False)
     frames = np.arange(n_frames)
     x, xlabel = time_axis(frames, n_frames, frame_interval_s)
     shown = cells[cells["cell_id"].isin(ids)]
@@ -237,8 +263,10 @@ def cell_panels(
     low, high = np.nanmin(means), np.nanmax(means)
     pad = 0.06 * (high - low or 1.0)
     # Same limits everywhere, set by hand: shared axes cost time quadratic in the panel count.
-    limits = {"xlim": (x[0] - 0.03 * (x[-1] - x[0] or 1.0), x[-1] + 0.03 * (x[-1] - x[0] or 1.0)),
-              "ylim": (low - pad, high + pad)}
+    limits = {
+        "xlim": (x[0] - 0.03 * (x[-1] - x[0] or 1.0), x[-1] + 0.03 * (x[-1] - x[0] or 1.0)),
+        "ylim": (low - pad, high + pad),
+    }
     for i, (ax, cell_id) in enumerate(zip(axes.flat, ids)):
         cell = shown[shown["cell_id"] == cell_id].set_index("frame").reindex(frames)
         for region in ("nucleus", "cytoplasm"):
@@ -250,14 +278,15 @@ def cell_panels(
         ax.locator_params(nbins=3)
         # tick labels on the left column and on panels with no panel below
         ax.tick_params(labelsize="small", labelleft=i % ncols == 0, labelbottom=i + ncols >= len(ids))
-    for ax in axes.flat[len(ids):]:
+    for ax in axes.flat[len(ids) :]:
         ax.set_visible(False)
     fig.supxlabel(xlabel, fontsize="medium")
     fig.supylabel("POI mean (counts)", fontsize="medium")
     handles = [Line2D([], [], color=COLORS[r], label=r) for r in ("nucleus", "cytoplasm")]
     # The legend's title is the figure title: one artist, so the layout cannot overlap them.
-    fig.legend(handles=handles, loc="outside upper center", ncols=2, title=title,
-               title_fontproperties={"size": "large"})
+    fig.legend(
+        handles=handles, loc="outside upper center", ncols=2, title=title, title_fontproperties={"size": "large"}
+    )
     return fig
 
 
@@ -279,16 +308,33 @@ def _legend_above(ax, bands: list[str], label: str = "Q1–Q3 across cells") -> 
     if bands:
         handles.append(Patch(facecolor=bands[0] if len(bands) == 1 else "grey", alpha=0.35, linewidth=0))
         labels.append(label)
-    ax.legend(handles, labels, loc="lower left", bbox_to_anchor=(0, 1.0), ncols=len(labels), borderaxespad=0.2,
-              handlelength=1.5, columnspacing=1.0)
+    ax.legend(
+        handles,
+        labels,
+        loc="lower left",
+        bbox_to_anchor=(0, 1.0),
+        ncols=len(labels),
+        borderaxespad=0.2,
+        handlelength=1.5,
+        columnspacing=1.0,
+    )
 
 
 def _scale_bar(ax, pixel_size_um: float, width: int) -> None:
     """A round-length scale bar (µm) on a dark box in the lower right corner."""
     target = width * pixel_size_um / 5
     length_um = next((v for v in (100, 50, 20, 10, 5, 2, 1) if v <= target), 1)
-    bar = AnchoredSizeBar(ax.transData, length_um / pixel_size_um, f"{length_um} µm", "lower right",
-                          pad=0.3, sep=2, color="white", frameon=True, size_vertical=width / 80,
-                          fontproperties={"size": "small"})
+    bar = AnchoredSizeBar(
+        ax.transData,
+        length_um / pixel_size_um,
+        f"{length_um} µm",
+        "lower right",
+        pad=0.3,
+        sep=2,
+        color="white",
+        frameon=True,
+        size_vertical=width / 80,
+        fontproperties={"size": "small"},
+    )
     bar.patch.set(facecolor="black", alpha=0.55, edgecolor="none")
     ax.add_artist(bar)

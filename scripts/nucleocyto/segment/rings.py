@@ -73,9 +73,7 @@ def ring_labels(nuclei: np.ndarray, inner: int = 3, outer: int = 5) -> np.ndarra
     return rings
 
 
-def cell_rings(
-    nuclei: np.ndarray, params: MaskParams = MaskParams(), poi: np.ndarray | None = None
-) -> np.ndarray:
+def cell_rings(nuclei: np.ndarray, params: MaskParams = MaskParams(), poi: np.ndarray | None = None) -> np.ndarray:
     """The cytoplasm rings of one frame: :func:`ring_labels`, then the optional ring filters.
 
     Parameters

@@ -1,0 +1,26 @@
+"""One module per workflow rule, each with a ``run`` function: paths and parameters in, files out.
+
+``scripts/<rule>.py`` calls ``steps.<rule>.run`` once it has read the ``snakemake`` object. Each
+module imports only what its rule needs, so a job's process loads scikit-image only for masks
+and Matplotlib only for figures. Outputs are written atomically (a failed step leaves none).
+``provenance`` is the JSON-serialisable record (rule, parameters, input checksums) stored in
+every Parquet file's metadata. The modules for per-sample steps also hold the function that
+walks the frames of a whole movie (:func:`nucleocyto.system.map_frames`: frames computed on
+worker threads, delivered in order, pages of memory-mapped inputs released as it goes), so memory
+stays bounded whatever the movie's length.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+
+from ..io.stacks import open_array
+
+
+def label_arrays(paths: Mapping[str, str | Path]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Read-only memory maps of the ``stack`` (T, C, Y, X), ``nuclei`` and ``cytoplasm``
+    (T, Y, X) arrays named in ``paths``."""
+    return tuple(open_array(paths[name]) for name in ("stack", "nuclei", "cytoplasm"))

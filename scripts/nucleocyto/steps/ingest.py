@@ -1,0 +1,92 @@
+"""Rule ingest: a sample's source TIFFs -> the canonical (T, C, Y, X) ``stack.npy`` and
+``metadata.json``."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
+from pathlib import Path
+
+from ..config import ChannelSource
+from ..io.atomic import atomic_path
+from ..io.checksum import sha256sum
+from ..io.sources import FrameReader, SampleLayout, calibration, describe_sample, sample_metadata
+from ..io.stacks import FrameWriter, write_metadata
+from ..system import DropBehind, map_frames
+
+log = logging.getLogger(__name__)
+
+
+def run(
+    sample: str,
+    sources: dict[str, ChannelSource],
+    stack_path: str | Path,
+    metadata_path: str | Path,
+    frame_interval_s: float | None = None,
+    pixel_size_um: float | None = None,
+    threads: int = 1,
+) -> dict:
+    """Write the canonical stack and its metadata for one sample.
+
+    Parameters
+    ----------
+    sample : str
+        Sample id, used in messages and metadata.
+    sources : dict
+        ``{"poi": ChannelSource, "marker": ChannelSource}``.
+    stack_path : path
+        Output ``.npy``: (T, 2, Y, X), channels in :data:`nucleocyto.CHANNELS` order, the
+        common pixel type of the inputs in native byte order.
+    metadata_path : path
+        Output JSON (see ``docs/outputs.md``).
+    frame_interval_s, pixel_size_um : float, optional
+        Overrides for the calibration read from the files (seconds, micrometres per pixel).
+    threads : int
+        With 2 or more, the sources' SHA-256 checksums are computed, and the stack is written,
+        on threads of their own while the frames are read.
+
+    Returns
+    -------
+    dict
+        The metadata written.
+    """
+    layout = describe_sample(sample, sources)
+    log.info("sample %s: writing stack %s of %s", sample, layout.shape, layout.dtype)
+    checksums = _copy_and_hash(layout, stack_path, threads)
+    interval, pixel = calibration(layout, frame_interval_s, pixel_size_um)
+    if interval is None:
+        log.warning("sample %s: no frame interval in the files or the sample sheet; time_s will be NaN", sample)
+    metadata = sample_metadata(layout, checksums, interval, pixel)
+    write_metadata(metadata, metadata_path)
+    return metadata
+
+
+def _copy_and_hash(layout: SampleLayout, stack_path: str | Path, threads: int) -> dict[Path, str]:
+    """Copy the sources' frames into ``stack_path`` and hash each source once; returns
+    {source path: SHA-256}.
+
+    Each source is read twice (copied, hashed), and its pages are dropped from the page cache
+    behind both readers (:class:`nucleocyto.system.DropBehind`).
+    """
+    copier, hasher_reader = 0, 1
+    with ExitStack() as files:
+        drops = {path: files.enter_context(DropBehind(path, readers=2)) for path in layout.paths}
+
+        def checksum(path: Path) -> str:
+            return sha256sum(path, progress=lambda done: drops[path].passed(hasher_reader, done))
+
+        hasher = files.enter_context(ThreadPoolExecutor(max_workers=1))
+        hashing: dict[Path, Future] = (
+            {path: hasher.submit(checksum, path) for path in layout.paths} if threads > 1 else {}
+        )
+        reader = files.enter_context(FrameReader(layout))
+        tmp = files.enter_context(atomic_path(stack_path))
+        stack = files.enter_context(FrameWriter(tmp, layout.shape, layout.dtype, background=threads > 1))
+        for t, frame in enumerate(map_frames(reader.read, layout.shape[0])):
+            stack.write(frame)
+            for path, start in reader.start_offsets(t).items():  # frames 0..t are copied
+                drops[path].passed(copier, start)
+        for path in layout.paths:
+            drops[path].passed(copier, path.stat().st_size)
+        return {path: hashing[path].result() if path in hashing else checksum(path) for path in layout.paths}

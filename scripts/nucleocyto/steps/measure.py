@@ -1,0 +1,87 @@
+"""Rule measure: stack and label stacks -> ``intensities.parquet`` (every cell × region ×
+channel × frame) and ``cells.parquet`` (POI means and N/C ratio per cell and frame)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..config import BackgroundParams
+from ..io.stacks import read_metadata
+from ..io.tables import movie_table, write_parquet
+from ..measure.cells import cell_table
+from ..measure.intensities import measure_frame
+from ..system import map_frames
+from . import label_arrays
+
+log = logging.getLogger(__name__)
+
+
+def run(
+    sample: str,
+    arrays: Mapping[str, str | Path],
+    intensities_path: str | Path,
+    cells_path: str | Path,
+    background: BackgroundParams,
+    provenance: dict,
+    threads: int = 1,
+) -> None:
+    """``intensities.parquet`` and ``cells.parquet`` of a sample.
+
+    ``arrays`` maps ``stack``, ``metadata``, ``nuclei`` and ``cytoplasm`` to their paths.
+    """
+    interval = read_metadata(arrays["metadata"])["frame_interval_s"]
+    stack, nuclei, cytoplasm = label_arrays(arrays)
+    table = measure_stack(stack, nuclei, cytoplasm, sample, interval, background, threads)
+    write_parquet(table, intensities_path, provenance)
+    write_parquet(cell_table(table), cells_path, provenance)
+
+
+def measure_stack(
+    stack: np.ndarray,
+    nuclei: np.ndarray,
+    cytoplasm: np.ndarray,
+    sample: str,
+    frame_interval_s: float | None,
+    background: BackgroundParams = BackgroundParams(),
+    threads: int = 1,
+) -> pd.DataFrame:
+    """The tidy intensities table of a whole movie.
+
+    Parameters
+    ----------
+    stack : (T, C, Y, X) ndarray
+    nuclei, cytoplasm : (T, Y, X) ndarray of int
+        Usually read-only memory maps (uint8, uint16 or int32).
+    sample : str
+    frame_interval_s : float or None
+        Seconds between frames; ``time_s`` is NaN when None.
+    background : BackgroundParams
+    threads : int
+        Frames measured at once.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`nucleocyto.measure.intensities.COLUMNS`, sorted by frame, cell, region,
+        channel.
+    """
+
+    def measure(t: int) -> dict[str, np.ndarray]:
+        return measure_frame(np.asarray(stack[t]), np.asarray(nuclei[t]), np.asarray(cytoplasm[t]), background)
+
+    def logged(frames):
+        """The frame tables, warning (in frame order) about frames without nuclei or background."""
+        for t, columns in enumerate(frames):
+            if columns["mask_empty"][0]:
+                log.warning("sample %s, frame %d: no nucleus found; statistics are NaN", sample, t)
+            if np.isnan(columns["background"]).any():
+                log.warning("sample %s, frame %d: no background pixel outside the cells; statistics are NaN", sample, t)
+            yield columns
+
+    frames = map_frames(measure, stack.shape[0], threads, release=(stack, nuclei, cytoplasm))
+    return movie_table(logged(frames), sample, frame_interval_s)

@@ -1,0 +1,35 @@
+"""Rule summary_figures: the figure across samples (PNG and SVG) and the HTML table of samples."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from ..io.tables import write_html
+from ..plots.report import sample_table
+from ..plots.style import save
+from ..plots.summary import summary
+
+
+def run(
+    summary_path: str | Path,
+    cells_paths: list[str],
+    conditions: dict[str, str],
+    outputs: Mapping[str, str | Path],
+    dpi: int,
+) -> None:
+    """The figure across samples (PNG ``outputs["figure"]``, SVG ``outputs["svg"]``) and the
+    table of samples (HTML ``outputs["table"]``), grouped by condition."""
+    columns = ["sample", "frame", "time_s", "nc_ratio"]
+    pooled = pd.concat(
+        [pd.read_parquet(path, columns=columns, filters=[("cell_id", "==", 0)]) for path in cells_paths],
+        ignore_index=True,
+    )
+    translocation = pd.read_parquet(summary_path)
+    save(summary(pooled, translocation, conditions), outputs["figure"], outputs["svg"], dpi)
+    note = (
+        "N/C: nuclear / cytoplasmic POI mean, all cells pooled by area; temporal r: Pearson r over time between them."
+    )
+    write_html(sample_table(pooled, translocation, conditions), outputs["table"], "All samples", note)
