@@ -58,3 +58,13 @@ def test_every_rule_names_the_environment():
         text = path.read_text()
         rules = re.findall(r"^rule \w+:", text, flags=re.MULTILINE)
         assert len(rules) == text.count('conda:\n        "../envs/nucleocyto.yaml"'), path.name
+
+
+def test_the_version_is_the_same_everywhere():
+    """pyproject.toml, the library (shown in the report and every output's provenance) and the
+    newest CHANGELOG entry name the same version."""
+    from nucleocyto import __version__
+
+    project = re.search(r'^version = "([^"]+)"', (REPO / "pyproject.toml").read_text(), re.MULTILINE).group(1)
+    newest = re.search(r"^## (\S+)", (REPO / "CHANGELOG.md").read_text(), re.MULTILINE).group(1)
+    assert project == __version__ == newest

@@ -114,7 +114,9 @@ def report_results(workdir) -> dict:
 def test_report_embeds_every_figure_and_table_with_its_caption(report_run):
     workdir, samples, config = report_run
     results = report_results(workdir)
-    tables = [workdir / "results" / s / "cells.html" for s in samples] + [workdir / "results" / "summary.html"]
+    per_sample = ("cells.html", "intensities.parquet", "cells.parquet", "correlation.parquet", "translocation.parquet")
+    tables = [workdir / "results" / s / name for s in samples for name in per_sample]
+    tables += [workdir / "results" / name for name in ("summary.html", "summary.parquet", "software.html")]
     expected = pngs(workdir, samples) + tables
     assert sorted(results) == sorted(str(p.relative_to(workdir)) for p in expected)
     for path in expected:

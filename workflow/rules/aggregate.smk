@@ -9,7 +9,12 @@ rule aggregate:
     input:
         translocation=expand("results/{sample}/translocation.parquet", sample=SAMPLES.index),
     output:
-        summary="results/summary.parquet",
+        summary=report(
+            "results/summary.parquet",
+            caption="../report/summary_parquet.rst",
+            category="Summary",
+            labels={"figure": "summary table (Parquet)"},
+        ),
     log:
         "logs/aggregate.log",
     benchmark:
@@ -40,6 +45,12 @@ rule summary_figures:
             caption="../report/summary_table.rst",
             category="Summary",
             labels={"figure": "table of samples"},
+        ),
+        software=report(
+            "results/software.html",
+            caption="../report/software.rst",
+            category="Summary",
+            labels={"figure": "software versions"},
         ),
     log:
         "logs/summary_figures.log",

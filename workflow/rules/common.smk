@@ -8,7 +8,8 @@ import yaml
 from jsonschema import Draft202012Validator
 from snakemake.exceptions import WorkflowError
 
-sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
+# The library beside this workflow, wherever the Snakefile that includes it lives (module use).
+sys.path.insert(0, str(Path(workflow.current_basedir).parents[1] / "scripts"))
 
 # Only the configuration layer of the library: parsing the workflow imports no image library.
 from nucleocyto import SAMPLE_FIGURES  # noqa: E402
@@ -87,23 +88,35 @@ def calibration_override(wildcards):
     }
 
 
+@functools.cache
 def sample_conditions():
     """{sample: condition} ('' where the sheet gives none)."""
     column = SAMPLES["condition"] if "condition" in SAMPLES else pd.Series("", index=SAMPLES.index)
     return {sample: str(c) if pd.notna(c) else "" for sample, c in column.items()}
 
 
+def sample_category(wildcards):
+    """Report category of a sample's results: its condition."""
+    return f"Condition: {sample_conditions()[wildcards.sample] or '(none)'}"
+
+
+def sample_report(path, caption, label):
+    """A per-sample output shown in the report under its condition and sample, with the caption
+    ../report/{caption}.rst."""
+    return report(
+        path,
+        caption=f"../report/{caption}.rst",
+        category=sample_category,
+        subcategory="{sample}",
+        labels={"sample": "{sample}", "figure": label},
+    )
+
+
 def sample_figure_outputs():
     """Named outputs of every figure in SAMPLE_FIGURES: the PNG (in the report) and the SVG."""
     outputs = {}
     for name, label in SAMPLE_FIGURES.items():
-        outputs[name] = report(
-            f"results/{{sample}}/figures/{name}.png",
-            caption=f"../report/{name}.rst",
-            category="Samples",
-            subcategory="{sample}",
-            labels={"sample": "{sample}", "figure": label},
-        )
+        outputs[name] = sample_report(f"results/{{sample}}/figures/{name}.png", name, label)
         outputs[f"{name}_svg"] = f"results/{{sample}}/figures/{name}.svg"
     return outputs
 
@@ -118,7 +131,7 @@ def sample_outputs(sample):
 
 def all_outputs():
     outputs = [path for sample in SAMPLES.index for path in sample_outputs(sample)]
-    summary = ["results/summary.parquet", "results/summary.html"]
+    summary = ["results/summary.parquet", "results/summary.html", "results/software.html"]
     return outputs + summary + ["results/figures/summary.png", "results/figures/summary.svg"]
 
 

@@ -7,8 +7,8 @@ rule correlate:
         cytoplasm="results/{sample}/cytoplasm.npy",
         cells="results/{sample}/cells.parquet",
     output:
-        correlation="results/{sample}/correlation.parquet",
-        translocation="results/{sample}/translocation.parquet",
+        correlation=sample_report("results/{sample}/correlation.parquet", "correlation_table", "correlation table"),
+        translocation=sample_report("results/{sample}/translocation.parquet", "translocation", "translocation table"),
     log:
         "logs/correlate/{sample}.log",
     benchmark:

@@ -11,13 +11,7 @@ rule figures:
         translocation="results/{sample}/translocation.parquet",
     output:
         **sample_figure_outputs(),
-        table=report(
-            "results/{sample}/cells.html",
-            caption="../report/cells_table.rst",
-            category="Samples",
-            subcategory="{sample}",
-            labels={"sample": "{sample}", "figure": "table of cells"},
-        ),
+        table=sample_report("results/{sample}/cells.html", "cells_table", "table of cells"),
     log:
         "logs/figures/{sample}.log",
     benchmark:

@@ -7,8 +7,8 @@ rule measure:
         nuclei="results/{sample}/nuclei.npy",
         cytoplasm="results/{sample}/cytoplasm.npy",
     output:
-        intensities="results/{sample}/intensities.parquet",
-        cells="results/{sample}/cells.parquet",
+        intensities=sample_report("results/{sample}/intensities.parquet", "intensities", "intensities table"),
+        cells=sample_report("results/{sample}/cells.parquet", "cells_parquet", "cells table"),
     log:
         "logs/measure/{sample}.log",
     benchmark:

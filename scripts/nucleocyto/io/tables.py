@@ -4,8 +4,10 @@ once from per-frame columns, and small self-contained HTML tables for the report
 from __future__ import annotations
 
 import html
+import importlib.metadata
 import json
 import math
+import platform
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -21,15 +23,32 @@ from .atomic import atomic_path
 #: Key of the schema metadata entry that holds the provenance JSON.
 PROVENANCE_KEY = b"nucleocyto"
 
+#: The libraries whose versions every output records (the distribution names).
+SOFTWARE = ("numpy", "scipy", "scikit-image", "tifffile", "pandas", "pyarrow", "matplotlib", "snakemake")
+
+
+def software_versions() -> dict[str, str | None]:
+    """``{"python": ..., "nucleocyto": ..., library: version}`` for the libraries of
+    :data:`SOFTWARE`; None for one that is not installed (Snakemake inside a conda job)."""
+    versions: dict[str, str | None] = {"python": platform.python_version(), "nucleocyto": __version__}
+    for name in SOFTWARE:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
 
 def write_parquet(table: pd.DataFrame, path: str | Path, provenance: dict) -> None:
     """Write ``table`` atomically to ``path`` with ``provenance`` as JSON metadata.
 
-    The metadata entry ``nucleocyto`` holds ``{"pipeline_version": ..., **provenance}``;
-    ``provenance`` must be JSON-serialisable (rule parameters, input checksums, ...).
+    The metadata entry ``nucleocyto`` holds ``{"pipeline_version": ..., "software":
+    software_versions(), **provenance}``; ``provenance`` must be JSON-serialisable (rule
+    parameters, input checksums, ...).
     """
     arrow = pa.Table.from_pandas(table, preserve_index=False)
-    entry = json.dumps({"pipeline_version": __version__, **provenance}, sort_keys=True)
+    record = {"pipeline_version": __version__, "software": software_versions(), **provenance}
+    entry = json.dumps(record, sort_keys=True)
     arrow = arrow.replace_schema_metadata({**(arrow.schema.metadata or {}), PROVENANCE_KEY: entry})
     with atomic_path(path) as tmp:
         pq.write_table(arrow, tmp)

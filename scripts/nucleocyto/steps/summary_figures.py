@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..io.tables import write_html
+from ..io.tables import software_versions, write_html
 from ..plots.report import sample_table
 from ..plots.style import save
 from ..plots.summary import summary
@@ -20,8 +20,9 @@ def run(
     outputs: Mapping[str, str | Path],
     dpi: int,
 ) -> None:
-    """The figure across samples (PNG ``outputs["figure"]``, SVG ``outputs["svg"]``) and the
-    table of samples (HTML ``outputs["table"]``), grouped by condition."""
+    """The figure across samples (PNG ``outputs["figure"]``, SVG ``outputs["svg"]``), the table
+    of samples (HTML ``outputs["table"]``), grouped by condition, and the versions of the
+    pipeline and its libraries (HTML ``outputs["software"]``)."""
     columns = ["sample", "frame", "time_s", "nc_ratio"]
     pooled = pd.concat(
         [pd.read_parquet(path, columns=columns, filters=[("cell_id", "==", 0)]) for path in cells_paths],
@@ -33,3 +34,5 @@ def run(
         "N/C: nuclear / cytoplasmic POI mean, all cells pooled by area; temporal r: Pearson r over time between them."
     )
     write_html(sample_table(pooled, translocation, conditions), outputs["table"], "All samples", note)
+    versions = pd.DataFrame(list(software_versions().items()), columns=["software", "version"]).fillna("not installed")
+    write_html(versions, outputs["software"], "Software", "Versions of the pipeline and the libraries this run used.")
