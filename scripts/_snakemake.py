@@ -8,6 +8,7 @@ non-zero exit, and keeps freed memory for reuse (:func:`nucleocyto.system.keep_f
 
 from __future__ import annotations
 
+import errno
 import logging
 import sys
 from collections.abc import Callable
@@ -17,13 +18,29 @@ from nucleocyto.errors import InputError
 from nucleocyto.io.checksum import sha256sum
 from nucleocyto.system import keep_freed_memory
 
+#: Operating-system errors that come from the machine, not from the code: a full disk or quota, a
+#: read-only or failing file system, missing permissions, too many open files.
+ENVIRONMENT_ERRORS = {
+    errno.ENOSPC,
+    errno.EDQUOT,
+    errno.EROFS,
+    errno.EACCES,
+    errno.EPERM,
+    errno.EIO,
+    errno.EFBIG,
+    errno.EMFILE,
+    errno.ENFILE,
+}
+
 
 def run(main: Callable[[Any], None], snakemake: Any) -> None:
     """Call ``main(snakemake)`` with logging sent to ``snakemake.log[0]`` (INFO and above) and
     to stderr (WARNING and above).
 
-    An :class:`InputError` is written to the log and to stderr as one sentence, and the
-    process exits with status 1 (no traceback); other exceptions propagate as bugs.
+    An :class:`InputError`, or an operating-system error of :data:`ENVIRONMENT_ERRORS`, is
+    written to the log and to stderr as one sentence naming the step, the sample and the file, and
+    the process exits with status 1 (no traceback); other exceptions propagate as bugs. Outputs
+    are written atomically, so a failed step leaves none behind.
     """
     keep_freed_memory()
     console = logging.StreamHandler(sys.stderr)
@@ -40,6 +57,20 @@ def run(main: Callable[[Any], None], snakemake: Any) -> None:
     except InputError as error:
         logging.getLogger("nucleocyto").error("%s", error)
         sys.exit(1)
+    except OSError as error:
+        if error.errno not in ENVIRONMENT_ERRORS:
+            raise
+        logging.getLogger("nucleocyto").error("%s", environment_error(snakemake, error))
+        sys.exit(1)
+
+
+def environment_error(snakemake: Any, error: OSError) -> str:
+    """One sentence for an operating-system error of a step, e.g. ``ingest of sample 's1':
+    results/s1/stack.npy: No space left on device.``"""
+    sample = snakemake.wildcards.get("sample")
+    step = f"{snakemake.rule} of sample {sample!r}" if sample else snakemake.rule
+    where = f"{error.filename}: " if error.filename else ""
+    return f"{step}: {where}{error.strerror or errno.errorcode.get(error.errno, 'error')}."
 
 
 def provenance(snakemake: Any) -> dict:

@@ -17,7 +17,8 @@ def atomic_path(final: str | os.PathLike) -> Iterator[Path]:
     leftover from a killed run (SIGKILL runs no cleanup) is simply replaced when the step runs
     again. Snakemake runs one job per output at a time, so the fixed name is never shared. On
     any exception the temporary file is removed and ``final`` is left untouched, so an
-    interrupted or failed step never leaves a file that looks finished.
+    interrupted or failed step never leaves a file that looks finished. An operating-system error
+    while writing it (a full disk, say) is raised naming ``final``, the file the user knows.
     """
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -26,5 +27,9 @@ def atomic_path(final: str | os.PathLike) -> Iterator[Path]:
     try:
         yield tmp
         os.replace(tmp, final)
+    except OSError as error:
+        if error.filename not in (None, str(tmp), tmp):
+            raise
+        raise type(error)(error.errno, error.strerror, str(final)) from None
     finally:
         tmp.unlink(missing_ok=True)
