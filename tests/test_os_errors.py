@@ -36,9 +36,7 @@ def test_a_full_disk_is_one_sentence_and_spares_the_other_sample(tmp_path, small
         tifffile.imwrite(path, np.full((20, 256, 256), 100 if channel == "poi" else 900, np.uint16))
         big[channel] = str(path.relative_to(tmp_path))
     write_sheet(tmp_path / "samples.tsv", [good, big])
-    result = run_snakemake(
-        tmp_path, "--cores", "1", "--keep-going", "--config", "samples=samples.tsv", check=False
-    )
+    result = run_snakemake(tmp_path, "--cores", "1", "--keep-going", "--config", "samples=samples.tsv", check=False)
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert "ingest of sample 'big': results/big/stack.npy: No space left on device." in output
