@@ -23,6 +23,11 @@ from .labels import LABEL_DTYPE
 THRESHOLDS = {name: getattr(filters, f"threshold_{name}") for name in THRESHOLD_METHODS}
 
 
+#: Integer images spanning more levels than this are thresholded from their distinct values:
+#: scikit-image's histogram of an integer image has one bin per level (16 GB for 32-bit counts).
+MAX_HISTOGRAM_LEVELS = 1 << 16
+
+
 def threshold_value(image: np.ndarray, method: str | float) -> float:
     """Threshold of ``image`` by a named method, or ``method`` itself when it is a number.
 
@@ -31,8 +36,22 @@ def threshold_value(image: np.ndarray, method: str | float) -> float:
     image : (Y, X) ndarray of int or float
     method : str or float
         A key of :data:`THRESHOLDS` or a manual threshold (same units as ``image``).
+
+    Notes
+    -----
+    For 8-, 12- and 16-bit data (at most :data:`MAX_HISTOGRAM_LEVELS` levels) this is
+    scikit-image's method on the image. Wider integer data are thresholded without a per-level
+    histogram: Otsu and Yen from the histogram of the distinct values (the same threshold, since
+    the criterion changes only at occupied levels and the first maximum is at one), triangle and
+    Li as for a float image (256 bins of the value range; Li's iteration then runs on the values).
     """
-    return THRESHOLDS[method](image) if isinstance(method, str) else float(method)
+    if not isinstance(method, str):
+        return float(method)
+    if image.dtype.kind in "ui" and int(image.max()) - int(image.min()) >= MAX_HISTOGRAM_LEVELS:
+        if method in ("otsu", "yen"):
+            return float(THRESHOLDS[method](hist=np.unique(image, return_counts=True)[::-1]))
+        return float(THRESHOLDS[method](image.astype(np.float64)))
+    return THRESHOLDS[method](image)
 
 
 def nucleus_labels(frame: np.ndarray, params: MaskParams = MaskParams()) -> np.ndarray:
