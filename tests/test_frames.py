@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ from nucleocyto.steps.correlate import correlate_stack
 from nucleocyto.steps.masks import segment_stack
 from nucleocyto.steps.measure import measure_stack
 from nucleocyto.synthetic import grid_cells, render_movie
-from nucleocyto.system import map_frames, release_pages
+from nucleocyto.system import Progress, map_frames, release_pages
 
 
 @pytest.mark.parametrize("threads", [1, 3])
@@ -162,3 +163,17 @@ def test_threaded_steps_equal_one_thread(tmp_path):
         np.testing.assert_array_equal(serial, threaded)
     assert outputs[1][2].equals(outputs[2][2])
     assert outputs[1][3].equals(outputs[2][3]) and outputs[1][3]["costes_p"].notna().any()
+
+
+def test_progress_is_logged_every_few_seconds_with_the_expected_finish(caplog):
+    """A walk over 100 frames taking 1 s per frame (a fake clock) logs a line every 10 s with
+    the frames done, the rate and the time left, then the total."""
+    ticks = iter(range(0, 1000))
+    progress = Progress(100, clock=lambda: float(next(ticks)))
+    with caplog.at_level(logging.INFO, logger="nucleocyto.system"):
+        for done in range(1, 101):
+            progress.update(done)
+        progress.finish()
+    lines = [record.getMessage() for record in caplog.records]
+    assert lines[0] == "frames 10/100 (10 %), 1 frames/s, about 90 s left"
+    assert len(lines) == 10 and lines[-1] == "frames 100/100 done in 101 s, 0.99 frames/s"

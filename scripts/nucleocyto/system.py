@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import logging
 import mmap
 import os
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +35,8 @@ from typing import TypeVar
 import numpy as np
 
 Result = TypeVar("Result")
+
+log = logging.getLogger(__name__)
 
 #: Frames processed between two releases of the memory-mapped pages.
 RELEASE_EVERY = 8
@@ -59,13 +63,63 @@ def map_frames(
     release : tuple of ndarray
         Arrays (usually memory maps, or views of them) whose resident pages are released every
         ``every`` frames and at the end; other arrays are ignored.
+
+    Progress (frames done, rate, expected finish) is logged at INFO level at most every
+    :data:`PROGRESS_EVERY_S` seconds, and once at the end, so a long step is never silent.
     """
     results = map(function, range(n_frames)) if threads <= 1 else _threaded(function, n_frames, threads)
+    progress = Progress(n_frames)
     for done, result in enumerate(results, 1):
         yield result
+        progress.update(done)
         if done % every == 0:
             release_pages(*release)
     release_pages(*release)
+    progress.finish()
+
+
+#: Seconds between two progress lines of :func:`map_frames`.
+PROGRESS_EVERY_S = 10.0
+
+
+class Progress:
+    """Log how far a walk over ``n_frames`` frames has come, at most every
+    :data:`PROGRESS_EVERY_S` seconds: ``frames 120/500 (24 %), 3.1 frames/s, about 2 min left``."""
+
+    def __init__(self, n_frames: int, clock: Callable[[], float] = time.monotonic):
+        self.n_frames, self._clock = n_frames, clock
+        self._start = self._last = clock()
+        self._done = 0
+
+    def update(self, done: int) -> None:
+        """``done`` frames are finished; log if the last line is old enough."""
+        self._done = done
+        now = self._clock()
+        if now - self._last >= PROGRESS_EVERY_S and done < self.n_frames:
+            self._last = now
+            rate = done / (now - self._start)
+            left = (self.n_frames - done) / rate
+            log.info(
+                "frames %d/%d (%d %%), %.3g frames/s, about %s left",
+                done,
+                self.n_frames,
+                100 * done // self.n_frames,
+                rate,
+                _duration(left),
+            )
+
+    def finish(self) -> None:
+        """Log the total: frames, time and rate."""
+        elapsed = self._clock() - self._start
+        rate = f", {self._done / elapsed:.3g} frames/s" if elapsed > 0 else ""
+        log.info("frames %d/%d done in %s%s", self._done, self.n_frames, _duration(elapsed), rate)
+
+
+def _duration(seconds: float) -> str:
+    """``"42 s"``, ``"3 min"`` or ``"1.5 h"``."""
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min" if seconds < 7200 else f"{seconds / 3600:.1f} h"
 
 
 def _threaded(function: Callable[[int], Result], n_frames: int, threads: int) -> Iterator[Result]:
