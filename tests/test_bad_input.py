@@ -168,6 +168,18 @@ PARSE_CASES = [
         config={"masks": {"smooth_sigma_px": -1}},
     ),
     Case(
+        "nan_threshold",
+        "<config>: masks.threshold: nan is not a finite number.",
+        GOOD,
+        config={"masks": {"threshold": float("nan")}},
+    ),
+    Case(
+        "infinite_dilation",
+        "<config>: background.dilate_px: inf is not a finite number.",
+        GOOD,
+        config={"background": {"dilate_px": float("inf")}},
+    ),
+    Case(
         "unknown_threshold",
         "<config>: masks.threshold: 'bogus' is not one of <detail>.",
         GOOD,

@@ -10,6 +10,7 @@ the TIFF readers.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -181,10 +182,23 @@ SECTIONS = {
 
 
 def check_config(config: Mapping) -> None:
-    """Build every section's dataclass once, so a cross-field rule fails when the workflow is
-    parsed. Raises ValueError with the section and the rule."""
+    """Check what the schema cannot: every number is finite (YAML's ``.nan`` and ``.inf`` are
+    numbers to JSON schema), and each section's dataclass accepts its fields together. Raises
+    ValueError naming the setting and the rule, e.g. ``masks.threshold: nan is not a finite number.``"""
     for name, params in SECTIONS.items():
+        for key, value in _numbers(config[name], name):
+            if not math.isfinite(value):
+                raise ValueError(f"{key}: {value} is not a finite number.")
         params(**config[name])
+
+
+def _numbers(value: object, key: str) -> list[tuple[str, float]]:
+    """(dotted key, value) of every float in a nested configuration section."""
+    if isinstance(value, Mapping):
+        return [pair for name, item in value.items() for pair in _numbers(item, f"{key}.{name}")]
+    if isinstance(value, list):
+        return [pair for i, item in enumerate(value) for pair in _numbers(item, f"{key}[{i}]")]
+    return [(key, value)] if isinstance(value, float) else []
 
 
 # ---------------------------------------------------------------------------------------------
