@@ -36,41 +36,40 @@ from nucleocyto.measure.cells import cell_table
 from nucleocyto.segment.nuclei import nucleus_labels
 from nucleocyto.segment.rings import ring_labels
 from nucleocyto.steps.measure import measure_stack
+from pixels import random_labels, random_pair
 
 TOL = 1e-12
 
 
-def random_labels(rng: np.random.Generator, shape: tuple[int, int], n: int) -> np.ndarray:
-    """Random rectangles labelled 1..n (later ones overwrite earlier ones), 0 elsewhere."""
-    labels = np.zeros(shape, np.int32)
-    for k in range(1, n + 1):
-        y, x = rng.integers(0, shape[0] - 4), rng.integers(0, shape[1] - 4)
-        labels[y : y + rng.integers(3, 20), x : x + rng.integers(3, 20)] = k
-    return labels
-
-
-def random_pair(rng: np.random.Generator, shape: tuple[int, int], integer: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Two partly correlated non-negative channels."""
-    common = ndimage.gaussian_filter(rng.random(shape), 1.5)
-    x = 4000 * common + 300 * rng.random(shape)
-    y = 2500 * common * rng.uniform(0.3, 1.5) + 1500 + 400 * rng.random(shape)
-    if integer:
-        return x.astype(np.uint16), np.clip(y, 0, None).astype(np.uint16)
-    return x, np.clip(y, 0, None)
+def rank_weighted(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """RWC of x and of y (Singan et al. 2011, as CellProfiler): dense 0-based ranks, R the larger
+    number of distinct values, weight (R − |rank x − rank y|) / R, colocalised where the other
+    channel is above zero."""
+    rank_x, rank_y = (np.unique(channel, return_inverse=True)[1] for channel in (x, y))
+    size = max(rank_x.max(), rank_y.max()) + 1
+    weight = (size - np.abs(rank_x - rank_y)) / size
+    return (x * weight * (y > 0)).sum() / x.sum(), (y * weight * (x > 0)).sum() / y.sum()
 
 
 def check_against_references(x: np.ndarray, y: np.ndarray, mask: np.ndarray, row) -> None:
     """Every measure of ``row`` (a mapping) equals its reference on ``x[mask]``, ``y[mask]``."""
     xf, yf = x.astype(np.float64), y.astype(np.float64)  # skimage squares in the input dtype
+    xm, ym = xf[mask], yf[mask]
     assert row["n_px"] == mask.sum()
-    assert row["pearson_r"] == pytest.approx(stats.pearsonr(xf[mask], yf[mask]).statistic, abs=TOL)
+    assert row["pearson_r"] == pytest.approx(stats.pearsonr(xm, ym).statistic, abs=TOL)
     assert row["pearson_r"] == pytest.approx(measure.pearson_corr_coeff(xf, yf, mask)[0], abs=TOL)
-    assert row["spearman_rho"] == pytest.approx(stats.spearmanr(xf[mask], yf[mask]).statistic, abs=TOL)
+    assert row["spearman_rho"] == pytest.approx(stats.spearmanr(xm, ym).statistic, abs=TOL)
+    assert row["kendall_tau"] == pytest.approx(stats.kendalltau(xm, ym).statistic, abs=TOL)
     assert row["manders_overlap"] == pytest.approx(measure.manders_overlap_coeff(xf, yf, mask), abs=TOL)
     tx, ty = row["costes_threshold_x"], row["costes_threshold_y"]
-    assert row["manders_m1"] == pytest.approx(measure.manders_coloc_coeff(xf, yf >= ty, mask), abs=TOL)
-    assert row["manders_m2"] == pytest.approx(measure.manders_coloc_coeff(yf, xf >= tx, mask), abs=TOL)
-    product = (xf[mask] - xf[mask].mean()) * (yf[mask] - yf[mask].mean())
+    assert np.isnan(tx) == np.isnan(ty) == np.isnan(row["manders_m1"]) == (row["costes_reason"] != "")
+    if row["costes_reason"] == "":  # Coloc 2's tM1, tM2: the other channel above zero and its threshold
+        assert row["manders_m1"] == pytest.approx(measure.manders_coloc_coeff(xf, (yf >= ty) & (yf > 0), mask), abs=TOL)
+        assert row["manders_m2"] == pytest.approx(measure.manders_coloc_coeff(yf, (xf >= tx) & (xf > 0), mask), abs=TOL)
+    assert row["manders_m1_raw"] == pytest.approx(measure.manders_coloc_coeff(xf, yf > 0, mask), abs=TOL)
+    assert row["manders_m2_raw"] == pytest.approx(measure.manders_coloc_coeff(yf, xf > 0, mask), abs=TOL)
+    assert (row["rwc_x"], row["rwc_y"]) == pytest.approx(rank_weighted(xm, ym), abs=TOL)
+    product = (xm - xm.mean()) * (ym - ym.mean())
     assert row["li_icq"] == pytest.approx((product > 0).mean() - 0.5, abs=TOL)
 
 
@@ -85,8 +84,8 @@ def test_measures_equal_references_on_random_data(seed, integer):
     assert np.isfinite(result["costes_threshold_x"]).any()
     for i, k in enumerate(ids):
         row = {name: values[i] for name, values in result.items()}
-        if row["pearson_r"] > 0:
-            assert np.isfinite([row["costes_threshold_x"], row["costes_threshold_y"]]).all()
+        assert row["costes_reason"] in ("", "no_threshold", "no_positive_slope")
+        assert (row["costes_reason"] == "no_positive_slope") == (row["pearson_r"] <= 0)
         check_against_references(x, y, labels == k, row)
 
 
@@ -103,6 +102,7 @@ def real_frames(real_movie):
 
 def test_measures_equal_references_on_real_frames(real_frames):
     names = {"costes_threshold_poi": "costes_threshold_x", "costes_threshold_marker": "costes_threshold_y"}
+    names |= {"rwc_poi": "rwc_x", "rwc_marker": "rwc_y"}
     for poi, marker, nuclei, ring in real_frames:
         table = frame_correlations(np.stack([poi, marker]), nuclei, ring).rename(columns=names)
         cells = np.where(nuclei > 0, nuclei, ring)
@@ -110,70 +110,6 @@ def test_measures_equal_references_on_real_frames(real_frames):
             mask = {"cell": cells == row["cell_id"], "all_cells": cells > 0, "frame": np.ones(poi.shape, bool)}
             check_against_references(poi, marker, mask[row["scope"]], row)
         assert table["costes_threshold_x"].notna().all() and table["costes_p"].isna().all()
-
-
-def brute_force_costes(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """Costes' thresholds by evaluating every candidate, highest first, in exact integers.
-
-    Regression line from the covariance matrix's principal eigenvector; walk along x when the
-    slope is below 1, else along y; stop at the first candidate whose below-threshold pixels
-    (x < Tx or y < Ty) have a defined Pearson r ≤ 0; the lowest candidate if none does.
-    """
-    x, y = x.astype(np.int64), y.astype(np.int64)
-    _, vectors = np.linalg.eigh(np.cov(x, y))
-    slope = vectors[1, -1] / vectors[0, -1]
-    intercept = y.mean() - slope * x.mean()
-    if slope < 1:
-        pairs = [(t, slope * t + intercept) for t in np.unique(x)[::-1]]
-    else:
-        pairs = [((t - intercept) / slope, t) for t in np.unique(y)[::-1]]
-    return first_uncorrelated(x, y, pairs)
-
-
-def first_uncorrelated(x: np.ndarray, y: np.ndarray, pairs: list[tuple[float, float]]) -> tuple[float, float]:
-    """The first candidate (Tx, Ty) of ``pairs`` whose below-threshold pixels (x < Tx or y < Ty)
-    have a defined Pearson r ≤ 0, in exact integers; the last candidate if none has."""
-    for tx, ty in pairs:
-        below = (x < tx) | (y < ty)
-        xs, ys, k = x[below], y[below], int(below.sum())
-        covariance = k * int(xs @ ys) - int(xs.sum()) * int(ys.sum())
-        defined = k >= 2 and k * int(xs @ xs) > int(xs.sum()) ** 2 and k * int(ys @ ys) > int(ys.sum()) ** 2
-        if defined and covariance <= 0:
-            return tx, ty
-    return pairs[-1]
-
-
-@pytest.mark.parametrize("seed", range(40))
-def test_costes_thresholds_equal_brute_force(seed):
-    """Small images, several labels at once, slopes below and above 1."""
-    rng = np.random.default_rng(seed)
-    shape = (12, 15)
-    x = rng.integers(0, 60, shape)
-    y = np.rint(rng.choice([0.3, 1.0, 4.0]) * x + rng.uniform(5, 80) * rng.random(shape)).astype(np.int64)
-    labels = random_labels(rng, shape, 3)
-    ids = np.unique(labels[labels > 0])
-    result = colocalisation_by_label(x, y, labels, ids)
-    for i, k in enumerate(ids):
-        mask = labels == k
-        got = (result["costes_threshold_x"][i], result["costes_threshold_y"][i])
-        if result["pearson_r"][i] > 0:
-            np.testing.assert_allclose(got, brute_force_costes(x[mask], y[mask]), rtol=1e-9, atol=1e-9)
-        else:
-            assert np.isnan(got).all() and np.isnan(result["manders_m1"][i])
-
-
-@pytest.mark.parametrize("seed", range(10))
-def test_costes_pixels_on_the_line_are_not_below(seed):
-    """Symmetric data with zero means: the regression line is exactly y = x, so many pixels lie
-    on a candidate's line value; a pixel is below only when strictly under a threshold."""
-    rng = np.random.default_rng(seed)
-    a = rng.integers(0, 30, 45)
-    b = np.clip(a + rng.integers(-10, 11, 45), 0, None)
-    x = np.concatenate([a, b, -a, -b]).reshape(12, 15)
-    y = np.concatenate([b, a, -b, -a]).reshape(12, 15)
-    result = colocalisation_by_label(x, y, np.ones(x.shape, np.int32), np.array([1]))
-    expected = first_uncorrelated(x, y, [(t, t) for t in np.unique(y)[::-1]])
-    assert (result["costes_threshold_x"][0], result["costes_threshold_y"][0]) == expected
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -186,9 +122,7 @@ def test_integer_values_give_the_same_measures_in_every_dtype(seed):
     ids = np.unique(labels[labels > 0])
     expected = colocalisation_by_label(x, y, labels, ids)
     for dtype in (np.int32, np.float32, np.float64):
-        got = colocalisation_by_label(x.astype(dtype), y.astype(dtype), labels, ids)
-        for name, values in expected.items():
-            np.testing.assert_allclose(got[name], values, rtol=0, atol=TOL, err_msg=f"{name} {dtype}")
+        assert_same_measures(colocalisation_by_label(x.astype(dtype), y.astype(dtype), labels, ids), expected)
     for i, k in enumerate(ids):
         check_against_references(x, y, labels == k, {name: values[i] for name, values in expected.items()})
     negative = [channel.astype(np.int16) - 50 for channel in (x, y)]  # counted from the minimum
@@ -196,8 +130,16 @@ def test_integer_values_give_the_same_measures_in_every_dtype(seed):
         colocalisation_by_label(*images, labels, ids)
         for images in (negative, [channel.astype(np.float64) for channel in negative])
     )
+    assert_same_measures(got, expected)
+
+
+def assert_same_measures(got: dict, expected: dict) -> None:
+    """Two results of :func:`colocalisation_by_label` agree: numbers to :data:`TOL`, reasons exactly."""
     for name, values in expected.items():
-        np.testing.assert_allclose(got[name], values, rtol=0, atol=TOL, err_msg=name)
+        if values.dtype == object:
+            np.testing.assert_array_equal(got[name], values, err_msg=name)
+        else:
+            np.testing.assert_allclose(got[name], values, rtol=0, atol=TOL, err_msg=name)
 
 
 @pytest.mark.parametrize("seed", range(10))
@@ -212,12 +154,7 @@ def test_wide_integer_range_and_background_label(seed):
     assert ids[0] == 0
     result = colocalisation_by_label(x, y, labels, ids)
     for i, k in enumerate(ids):
-        mask = labels == k
-        row = {name: values[i] for name, values in result.items()}
-        check_against_references(x, y, mask, row)
-        if row["pearson_r"] > 0:
-            got = (row["costes_threshold_x"], row["costes_threshold_y"])
-            np.testing.assert_allclose(got, brute_force_costes(x[mask], y[mask]), rtol=1e-9)
+        check_against_references(x, y, labels == k, {name: values[i] for name, values in result.items()})
 
 
 @pytest.mark.parametrize("integer", [True, False])
@@ -230,24 +167,19 @@ def test_whole_image_scope(integer):
     assert np.isfinite(result["costes_threshold_x"][0])
 
 
-def test_costes_thresholds_sit_in_the_data_range():
-    rng = np.random.default_rng(1)
-    x = rng.integers(0, 1000, (40, 40))
-    y = x // 2 + rng.integers(0, 300, x.shape)
-    result = colocalisation_by_label(x, y, np.ones(x.shape, np.int32), np.array([1]))
-    assert x.min() <= result["costes_threshold_x"][0] <= x.max()
-    assert 0 < result["manders_m1"][0] < 1 and 0 < result["manders_m2"][0] < 1
-
-
 def test_undefined_measures_are_nan():
-    x = np.array([[5, 5, 5, 7]], np.uint16)
-    y = np.array([[1, 2, 3, 4]], np.uint16)
-    labels = np.array([[1, 1, 1, 2]])
-    result = colocalisation_by_label(x, y, labels, np.array([1, 2, 3]))  # constant x, one pixel, absent
-    for name in ("pearson_r", "spearman_rho", "manders_m1", "manders_m2", "costes_threshold_x", "li_icq"):
+    x = np.array([[5, 5, 5, 7, 0, 0]], np.uint16)
+    y = np.array([[1, 2, 3, 4, 0, 0]], np.uint16)
+    labels = np.array([[1, 1, 1, 2, 4, 4]])
+    result = colocalisation_by_label(x, y, labels, np.array([1, 2, 3, 4]))  # constant x, one pixel, absent, zeros
+    undefined = ("pearson_r", "spearman_rho", "kendall_tau", "li_icq", "manders_m1", "manders_m2", "costes_threshold_x")
+    for name in undefined:
         assert np.isnan(result[name]).all(), name
-    np.testing.assert_array_equal(result["n_px"], [3, 1, 0])
+    assert list(result["costes_reason"]) == ["constant_channel", "too_few_pixels", "too_few_pixels", "constant_channel"]
+    np.testing.assert_array_equal(result["n_px"], [3, 1, 0, 2])
     np.testing.assert_allclose(result["manders_overlap"][:2], [measure.manders_overlap_coeff(x[:, :3], y[:, :3]), 1])
+    np.testing.assert_allclose(result["manders_m1_raw"][:2], [1, 1])  # defined wherever the signal is
+    assert np.isnan(result["manders_m1_raw"][2:]).all() and np.isnan(result["rwc_y"][2:]).all()  # no signal
 
 
 def test_icq_and_pearson_extremes():
@@ -448,9 +380,10 @@ def test_real_movie_temporal_correlation(real_movie):
 @pytest.mark.workflow
 def test_correlate_rule_uses_its_parameters(tmp_path):
     """The correlate rule passes the correlation section through: Costes test on, first
-    differences, lag in seconds from the movie's frame interval."""
+    differences, lag in seconds from the movie's frame interval, CellProfiler's definitions."""
     config = yaml.safe_load((REPO / "config.yaml").read_text())
     config["correlation"].update(costes_shuffles=19, psf_fwhm_px=2, seed=1, detrend="difference", max_lag_frames=2)
+    config["correlation"].update(convention="cellprofiler", cellprofiler_threshold_percent=10)
     demo = REPO / "data" / "demo"
     config["samples"] = str(
         write_sheet(
@@ -475,6 +408,9 @@ def test_correlate_rule_uses_its_parameters(tmp_path):
     colocalised = correlation.query("scope == 'cell' and pearson_r > 0.9")
     assert len(colocalised) > 0 and (colocalised["costes_p"] == 1 / 20).all()
     assert read_provenance(results / "correlation.parquet")["params"]["correlation"] == config["correlation"]
+    frames = correlation[correlation["scope"] == "frame"].set_index("frame")["costes_threshold_poi"]
+    cells = correlation[correlation["scope"] == "cell"]
+    np.testing.assert_array_equal(cells["costes_threshold_poi"], frames[cells["frame"]])  # CellProfiler's objects
     translocation = pd.read_parquet(results / "translocation.parquet")
     assert list(translocation.columns) == list(TEMPORAL_COLUMNS)
     assert translocation["xcorr_lag_frames"].abs().max() <= 2

@@ -25,6 +25,10 @@ from .errors import InputError
 #: of a name is a manual threshold (counts).
 THRESHOLD_METHODS = ("otsu", "li", "triangle", "yen")
 
+#: Definitions the colocalisation measures follow: Fiji's Coloc 2 or CellProfiler's
+#: MeasureColocalization (docs/method.md).
+COLOC_CONVENTIONS = ("coloc2", "cellprofiler")
+
 
 @dataclass(frozen=True)
 class MaskParams:
@@ -140,6 +144,14 @@ class CorrelationParams:
         ``"linear"`` or ``"difference"``.
     max_lag_frames : int
         The cross-correlation of the detrended traces searches lags ``-max..+max`` (frames).
+    convention : str
+        Definitions of the pixel-wise measures: ``"coloc2"`` (Fiji's Coloc 2) or
+        ``"cellprofiler"`` (CellProfiler's MeasureColocalization), see docs/method.md.
+    cellprofiler_threshold_percent : float
+        With ``"cellprofiler"``: Manders' coefficients without Costes' thresholds, the
+        rank-weighted colocalisation and the overlap coefficient use only pixels at or above this
+        percentage of each channel's maximum (CellProfiler's "threshold as percentage of maximum
+        intensity").
     """
 
     costes_shuffles: int = 0
@@ -147,6 +159,8 @@ class CorrelationParams:
     seed: int = 0
     detrend: str = "exponential"
     max_lag_frames: int = 5
+    convention: str = "coloc2"
+    cellprofiler_threshold_percent: float = 15.0
 
 
 @dataclass(frozen=True)

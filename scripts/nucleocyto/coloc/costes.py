@@ -2,10 +2,41 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from scipy import ndimage
 
-from .grouped import Scope, label_groups, pearson_by_group
+from ..config import COLOC_CONVENTIONS
+from .grouped import Moments, Scope, group_moments, label_groups, pearson_by_group, value_range
+
+#: Why a label's Costes thresholds are NaN (the ``costes_reason`` of the correlation table; ""
+#: when they are defined), by precedence: the first that applies is given.
+COSTES_REASONS = {
+    "too_few_pixels": "fewer than 2 pixels",
+    "constant_channel": "a channel has a single value",
+    "no_positive_slope": "the regression line does not rise (covariance <= 0)",
+    "no_threshold": "the pixels below every threshold of the walk still correlate (Pearson r > 0 or undefined)",
+}
+
+
+class Costes(NamedTuple):
+    """Costes' thresholds of each label of a scope."""
+
+    threshold_x: np.ndarray  #: (n,) float64, Tx; NaN where ``reason`` is not ""
+    threshold_y: np.ndarray  #: (n,) float64, Ty; NaN where ``reason`` is not ""
+    reason: np.ndarray  #: (n,) object: "" or a key of :data:`COSTES_REASONS`
+
+
+class _Walk(NamedTuple):
+    """The line walked per label and the range of the walked channel's thresholds."""
+
+    slope: np.ndarray  #: (n,) float64, a of y = a·x + b; NaN where it does not rise
+    intercept: np.ndarray  #: (n,) float64, b
+    along_y: np.ndarray  #: (n,) bool: the walked channel is y (else x)
+    low: np.ndarray  #: (n,) float64, lowest threshold of the walked channel
+    high: np.ndarray  #: (n,) float64, highest threshold of the walked channel
+    unit_steps: bool  #: the walk steps by one count (else it visits every change of the below set)
 
 
 def orthogonal_regression(
@@ -22,90 +53,145 @@ def orthogonal_regression(
     return slope, mean_y - slope * mean_x
 
 
-def costes_thresholds(scope: Scope) -> tuple[np.ndarray, np.ndarray]:
-    """Costes' automatic thresholds (Tx, Ty) of every label of a scope, by an exact walk down the line.
+def costes_thresholds(scope: Scope, convention: str = "coloc2") -> Costes:
+    """Costes' automatic thresholds (Tx, Ty) of every label of a scope, by an exact search of the walk.
 
     Per label, the orthogonal regression line y = a·x + b (:func:`orthogonal_regression`) is
-    walked along the channel it rises more slowly in (x when a < 1, else y, as Coloc 2 does):
-    the candidate thresholds are that channel's distinct values T; the other threshold is the
-    line's value there. The "below" pixels of a candidate are those with x < Tx or y < Ty.
-    The Costes thresholds are the highest candidate for which Pearson r of the below pixels
-    is ≤ 0 (r undefined does not count), or the lowest candidate when none is. Every
-    candidate is evaluated, from cumulative sums over the points ordered by the candidate at
-    which they join the below set.
+    walked down along one channel; the other channel's threshold is the line's value there. The
+    "below" pixels of thresholds (Tx, Ty) are those with x < Tx or y < Ty, and the Costes
+    thresholds are the highest of the walk whose below pixels have a defined Pearson r ≤ 0.
+
+    - ``"coloc2"`` (Fiji's Coloc 2): the line is fitted to every pixel and walked along the
+      channel it rises more slowly in (x when a < 1, else y), from that channel's largest value
+      down to its smallest.
+    - ``"cellprofiler"`` (CellProfiler's MeasureColocalization, Accurate mode): the line is
+      fitted to the pixels with x > 0 or y > 0 and walked along x from its largest value down
+      to 2.
+
+    The walked threshold steps by one count on integer images (always with ``"cellprofiler"``),
+    and is continuous on other images. The below set changes only where the walked threshold
+    passes a value of the walked channel or the line passes a value of the other channel, so
+    those points (rounded down to whole counts when stepping by one) are the only candidates
+    the highest answer can be; all are evaluated in one pass, from cumulative sums over the
+    points ordered by the candidate at which they drop below, which gives the same thresholds as
+    evaluating every step.
 
     Parameters
     ----------
     scope : Scope
         Bins, points and moments of the labels (see :func:`scope_pixels`).
+    convention : {"coloc2", "cellprofiler"}
 
     Returns
     -------
-    threshold_x, threshold_y : (n,) float64
-        NaN where the slope is undefined or not positive.
+    Costes
+        NaN thresholds, with the reason, where a label has fewer than 2 pixels, a constant
+        channel, a line that does not rise, or no threshold with r ≤ 0.
     """
-    n, bins_x, bins_y, points, moments = scope[:5]
-    slope, intercept = orthogonal_regression(moments.sxx, moments.syy, moments.sxy, moments.mean_x, moments.mean_y)
-    threshold_x, threshold_y = np.full(n, np.nan), np.full(n, np.nan)
-    # walk channel u (y where walk_y), other channel v = su·u + iu
-    walk_y = np.isfinite(slope) & (slope >= 1.0)
-    walk_x = np.isfinite(slope) & ~walk_y
-    with np.errstate(invalid="ignore", divide="ignore"):
-        su, iu = np.where(walk_y, 1.0 / slope, slope), np.where(walk_y, -intercept / slope, intercept)
-    # candidates: the walk channel's bins, ascending within each group
-    own = walk_x[bins_x.group], walk_y[bins_y.group]
-    cand_g = np.concatenate([bins_x.group[own[0]], bins_y.group[own[1]]])
-    order = np.argsort(cand_g, kind="stable")
-    cand_g = cand_g[order]
-    cand_u = np.concatenate([bins_x.value[own[0]], bins_y.value[own[1]]])[order]
-    n_cand = np.bincount(cand_g, minlength=n)
+    walk = _walk(scope, convention)
+    cand_g, cand_x, cand_y = _candidates(scope, walk)
+    n_cand = np.bincount(cand_g, minlength=scope.n)
     cand_start = np.cumsum(n_cand) - n_cand
-    if not len(cand_g):
-        return threshold_x, threshold_y
-    cand_v = su[cand_g] * cand_u + iu[cand_g]
-    join = _joins(scope, own, (walk_x, walk_y), cand_g, cand_v, cand_start)
+    join = _joins(scope, cand_g, (cand_x, cand_y), cand_start)
     k, s_x, s_y, s_xx, s_yy, s_xy = _below_sums(scope, join, cand_g, n_cand, cand_start)
-    local = np.arange(len(cand_g)) - cand_start[cand_g]
-    covariance = k * s_xy - s_x * s_y
     defined = (k >= 2) & (k * s_xx - s_x * s_x > 0) & (k * s_yy - s_y * s_y > 0)
-    has = n_cand > 0
-    best = np.maximum.reduceat(np.where(defined & (covariance <= 0), local, 0), cand_start[has])
-    chosen = cand_start[has] + best
-    t_u, t_v = cand_u[chosen], cand_v[chosen]
-    threshold_x[has] = np.where(walk_y[has], t_v, t_u)
-    threshold_y[has] = np.where(walk_y[has], t_u, t_v)
-    return threshold_x, threshold_y
+    uncorrelated = np.flatnonzero(defined & (k * s_xy - s_x * s_y <= 0))
+    best = np.full(scope.n, -1)
+    np.maximum.at(best, cand_g[uncorrelated], uncorrelated)  # candidates ascend within each label
+    reason = np.where(best >= 0, "", "no_threshold").astype(object)
+    reason[~np.isfinite(walk.slope)] = "no_positive_slope"
+    reason[~scope.defined] = "constant_channel"
+    reason[scope.moments.count < 2] = "too_few_pixels"
+    threshold_x, threshold_y = np.full(scope.n, np.nan), np.full(scope.n, np.nan)
+    valid = reason == ""
+    threshold_x[valid], threshold_y[valid] = cand_x[best[valid]], cand_y[best[valid]]
+    return Costes(threshold_x, threshold_y, reason)
+
+
+def _walk(scope: Scope, convention: str) -> _Walk:
+    """The line, walked channel and range of each label's walk under ``convention``."""
+    if convention not in COLOC_CONVENTIONS:
+        raise ValueError(f"unknown colocalisation convention {convention!r}; expected one of {COLOC_CONVENTIONS}")
+    n = scope.n
+    fit = _nonzero_moments(scope) if convention == "cellprofiler" else scope.moments
+    slope, intercept = orthogonal_regression(fit.sxx, fit.syy, fit.sxy, fit.mean_x, fit.mean_y)
+    (low_x, high_x), (low_y, high_y) = value_range(scope.bins_x, n), value_range(scope.bins_y, n)
+    if convention == "cellprofiler":
+        return _Walk(slope, intercept, np.zeros(n, bool), np.full(n, 2.0), np.floor(high_x), True)
+    along_y = slope >= 1.0
+    low, high = np.where(along_y, low_y, low_x), np.where(along_y, high_y, high_x)
+    return _Walk(slope, intercept, along_y, low, high, scope.integer)
+
+
+def _nonzero_moments(scope: Scope) -> Moments:
+    """Moments of the points with x > 0 or y > 0 (CellProfiler fits Costes' line to those)."""
+    x, y = scope.values
+    keep = (x > 0) | (y > 0)
+    weight = None if scope.points.weight is None else scope.points.weight[keep]
+    return group_moments(x[keep], y[keep], scope.points.group[keep], scope.n, weight, (scope.integer,) * 2)
+
+
+def _candidates(scope: Scope, walk: _Walk) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The candidate thresholds of every label: label (C,) intp, Tx and Ty (C,) float64, ordered
+    by label, then ascending (Tx and Ty both rise along the line)."""
+    rising = np.isfinite(walk.slope)
+    groups, walked = [], []
+    for bins, is_y in ((scope.bins_x, False), (scope.bins_y, True)):
+        own = rising[bins.group] & (walk.along_y[bins.group] == is_y)
+        other = rising[bins.group] & (walk.along_y[bins.group] != is_y)
+        values = bins.value[own]
+        groups += [bins.group[own], bins.group[other]]
+        walked += [
+            np.floor(values) if walk.unit_steps else values,
+            _crossings(walk, bins.group[other], bins.value[other]),
+        ]
+    group, t = np.concatenate(groups), np.concatenate(walked)
+    keep = (t >= walk.low[group]) & (t <= walk.high[group])
+    group, t = group[keep], t[keep]
+    order = np.lexsort((t, group))
+    group, t = group[order], t[order]
+    new = np.ones(len(group), bool)
+    new[1:] = (group[1:] != group[:-1]) | (t[1:] != t[:-1])
+    group, t = group[new], t[new]
+    line = _line(walk, group, t)
+    return group, np.where(walk.along_y[group], line, t), np.where(walk.along_y[group], t, line)
+
+
+def _line(walk: _Walk, group: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """The other channel's threshold where the walked one is ``t``: a·t + b walking x, (t − b)/a
+    walking y."""
+    a, b = walk.slope[group], walk.intercept[group]
+    return np.where(walk.along_y[group], (t - b) / a, a * t + b)
+
+
+def _crossings(walk: _Walk, group: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """For a value of the other channel, the highest walked threshold at which the line's value
+    is still ≤ it (the value drops below just after): on the grid of whole counts when the walk
+    steps by one, else the crossing itself (to the rounding of the line's value)."""
+    a, b = walk.slope[group], walk.intercept[group]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.where(walk.along_y[group], a * value + b, (value - b) / a)
+    if not walk.unit_steps:
+        return np.where(_line(walk, group, t) > value, np.nextafter(t, -np.inf), t)
+    t = np.floor(t)
+    t = np.where(_line(walk, group, t + 1) <= value, t + 1, t)
+    return np.where(_line(walk, group, t) > value, t - 1, t)
 
 
 def _joins(
-    scope: Scope,
-    own: tuple[np.ndarray, np.ndarray],
-    walks: tuple[np.ndarray, np.ndarray],
-    cand_g: np.ndarray,
-    cand_v: np.ndarray,
-    cand_start: np.ndarray,
+    scope: Scope, cand_g: np.ndarray, thresholds: tuple[np.ndarray, np.ndarray], cand_start: np.ndarray
 ) -> np.ndarray:
-    """Join index of each point (P,) intp: its pixels are below candidate k of its group for
-    every k >= join (0: below none).
+    """Join index of each point (P,) intp: its pixels are below candidate k of its label for every
+    k ≥ join (the label's number of candidates: below none).
 
-    ``own`` marks the x and y bins of the walked channel, ``walks`` the labels walked along x and
-    along y; ``cand_g``, ``cand_v`` are each candidate's group and the other channel's value on
-    the line there, ``cand_start`` each group's first candidate."""
-    n, bins_x, bins_y, points = scope[:4]
+    A bin is below the candidates whose threshold of its channel exceeds its value; the
+    candidates with a threshold ≤ the value are found by a search among complex numbers
+    label + i·threshold, which sort by label, then threshold."""
     joins = []
-    for bins, is_own, other in ((bins_x, own[0], walks[1]), (bins_y, own[1], walks[0])):
-        per_group = np.bincount(bins.group, minlength=n)
-        join = np.zeros(len(bins.group), np.intp)
-        # walk channel: below from the next candidate on
-        join[is_own] = (np.arange(len(bins.group)) - (np.cumsum(per_group) - per_group)[bins.group] + 1)[is_own]
-        # other channel: below once the line's value exceeds the bin's value
-        is_other = other[bins.group]
-        # number of the group's candidates with a line value ≤ the bin's value: a search among
-        # complex numbers group + i·value, which sort by group, then value
-        seen = np.searchsorted(cand_g + 1j * cand_v, bins.group[is_other] + 1j * bins.value[is_other], side="right")
-        join[is_other] = seen - cand_start[bins.group[is_other]]
-        joins.append(join)
-    return np.minimum(joins[0][points.x_bin], joins[1][points.y_bin])
+    for bins, threshold in zip((scope.bins_x, scope.bins_y), thresholds):
+        seen = np.searchsorted(cand_g + 1j * threshold, bins.group + 1j * bins.value, side="right")
+        joins.append(seen - cand_start[bins.group])
+    return np.minimum(joins[0][scope.points.x_bin], joins[1][scope.points.y_bin])
 
 
 def _below_sums(

@@ -94,6 +94,25 @@ def weight_by(weight: np.ndarray | None, values: np.ndarray) -> np.ndarray:
     return values if weight is None else weight * values
 
 
+def group_starts(group: np.ndarray, n: int) -> np.ndarray:
+    """Index of the first element of each group 0..n-1 in ``group`` (sorted): (n,) intp."""
+    return np.searchsorted(group, np.arange(n))
+
+
+def dense_ranks(bins: Bins, n: int) -> np.ndarray:
+    """Each bin's rank among the distinct values of its group, 0 for the smallest: (D,) intp."""
+    return np.arange(len(bins.group)) - group_starts(bins.group, n)[bins.group]
+
+
+def value_range(bins: Bins, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Smallest and largest value of each group, (n,) float64 each; NaN for a group without pixels."""
+    first, stop = group_starts(bins.group, n), np.searchsorted(bins.group, np.arange(n), side="right")
+    present = stop > first
+    low, high = np.full(n, np.nan), np.full(n, np.nan)
+    low[present], high[present] = bins.value[first[present]], bins.value[stop[present] - 1]
+    return low, high
+
+
 def value_bins(v: np.ndarray, group: np.ndarray, n: int) -> Bins:
     """Bins of the values ``v`` (m,) of pixels of groups ``group`` (m,) in ``0..n-1``."""
     m = len(v)
@@ -127,7 +146,7 @@ def merge_points(bx: Bins, by: Bins, group: np.ndarray, n: int) -> Points:
     group) would be too large, as for float images and integer images of wide range.
     """
     m = len(group)
-    y_start = np.searchsorted(by.group, np.arange(n))  # first y bin of each group
+    y_start = group_starts(by.group, n)  # first y bin of each group
     width = int(np.diff(np.append(y_start, len(by.group))).max(initial=0))
     size = len(bx.group) * width
     if not m or size > DENSE_PER_PIXEL * max(m, 2**16):
@@ -193,6 +212,8 @@ class Scope(NamedTuple):
     points: Points
     moments: Moments
     defined: np.ndarray  #: (n,) bool: at least 2 distinct values of each channel
+    integer: bool  #: every value of both channels is a whole number
+    values: tuple[np.ndarray, np.ndarray]  #: (P,) float64 each: x and y of each point
 
 
 def scope_pixels(x: np.ndarray, y: np.ndarray, labels: np.ndarray, ids: np.ndarray) -> Scope:
@@ -210,7 +231,7 @@ def scope_pixels(x: np.ndarray, y: np.ndarray, labels: np.ndarray, ids: np.ndarr
     moments = group_moments(*values, points.group, n, points.weight, integer)
     distinct = [np.bincount(bins.group, minlength=n) for bins in (bins_x, bins_y)]
     defined = (distinct[0] >= 2) & (distinct[1] >= 2) & (moments.sxx > 0) & (moments.syy > 0)
-    return Scope(n, bins_x, bins_y, points, moments, defined)
+    return Scope(n, bins_x, bins_y, points, moments, defined, all(integer), tuple(values))
 
 
 def centred_ranks(bins: Bins, count: np.ndarray) -> np.ndarray:
@@ -219,6 +240,25 @@ def centred_ranks(bins: Bins, count: np.ndarray) -> np.ndarray:
     below = np.cumsum(bins.count) - bins.count  # pixels in earlier bins, all groups
     group_start = (np.cumsum(count) - count)[bins.group]
     return (below - group_start) + (bins.count - count[bins.group]) / 2.0
+
+
+def rank_weights(scope: Scope, pooled: bool = False) -> np.ndarray:
+    """Per point, the weight (R − |rank x − rank y|) / R of rank-weighted colocalisation (Singan et
+    al. 2011, BMC Bioinformatics 12:407, as CellProfiler computes it): (P,) float64 in (0, 1].
+
+    Ranks are dense and 0-based (equal values share a rank, the next value's rank is one more),
+    R is the larger number of distinct values of the two channels; within each label, or over
+    the pixels of all labels together when ``pooled`` (CellProfiler's per-object ranks).
+    """
+    n, bins_x, bins_y, points = scope[:4]
+    if pooled:
+        distinct = [np.unique(bins.value) for bins in (bins_x, bins_y)]
+        rank_x, rank_y = (np.searchsorted(d, bins.value) for d, bins in zip(distinct, (bins_x, bins_y)))
+        size = float(max(len(d) for d in distinct))
+    else:
+        rank_x, rank_y = dense_ranks(bins_x, n), dense_ranks(bins_y, n)
+        size = np.maximum(*(np.bincount(bins.group, minlength=n) for bins in (bins_x, bins_y)))[points.group]
+    return (size - np.abs(rank_x[points.x_bin] - rank_y[points.y_bin])) / size
 
 
 def average_ranks(values: np.ndarray) -> np.ndarray:

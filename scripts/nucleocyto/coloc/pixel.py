@@ -4,13 +4,15 @@ Everything is computed on the raw values of the pixels of each label, for all la
 (no boolean mask per label). ``x`` is the first channel (the POI in this pipeline), ``y`` the
 second (the nuclear marker).
 
-- Pearson r and Spearman rho (Pearson r of average ranks), as ``scipy.stats``.
-- Costes' automatic thresholds (Costes et al. 2004, as Fiji's Coloc 2 walks them, but over every
-  distinct value instead of unit steps) and Manders' M1/M2 above them (Manders et al. 1993).
-- Manders' overlap coefficient and Li's intensity correlation quotient (Li et al. 2004).
+- Pearson r, Spearman rho (Pearson r of average ranks) and Kendall's tau-b, as ``scipy.stats``.
+- Costes' automatic thresholds (Costes et al. 2004), by an exact search of the walk Fiji's
+  Coloc 2 (or CellProfiler) makes, and Manders' M1/M2 above them (Manders et al. 1993).
+- Manders' M1/M2 without Costes' thresholds, rank-weighted colocalisation (Singan et al.
+  2011), Manders' overlap coefficient and Li's intensity correlation quotient (Li et al. 2004).
 
 The pixels of all labels are binned and merged into weighted points once
 (:func:`nucleocyto.coloc.grouped.scope_pixels`); every measure is a per-label sum over them.
+The fractions follow Coloc 2's definitions or CellProfiler's (:mod:`.cellprofiler`).
 Costes' randomisation test is :func:`nucleocyto.coloc.costes.costes_pvalue_by_label`.
 """
 
@@ -18,32 +20,56 @@ from __future__ import annotations
 
 import numpy as np
 
-from .costes import costes_thresholds
-from .grouped import Scope, centred_ranks, correlation_of, group_sums, scope_pixels, weight_by
+from .cellprofiler import cellprofiler_fractions
+from .costes import Costes, costes_thresholds
+from .grouped import Scope, centred_ranks, correlation_of, group_sums, per_pixel, rank_weights, scope_pixels, weight_by
+from .kendall import kendall_tau
 
 #: Keys of :func:`colocalisation_by_label`'s result, in output-column order.
 MEASURES = (
     "pearson_r",
     "spearman_rho",
+    "kendall_tau",
     "manders_m1",
     "manders_m2",
     "costes_threshold_x",
     "costes_threshold_y",
+    "costes_reason",
+    "manders_m1_raw",
+    "manders_m2_raw",
+    "rwc_x",
+    "rwc_y",
     "manders_overlap",
     "li_icq",
 )
 
 
-def colocalisation_by_label(x: np.ndarray, y: np.ndarray, labels: np.ndarray, ids: np.ndarray) -> dict[str, np.ndarray]:
+def colocalisation_by_label(
+    x: np.ndarray,
+    y: np.ndarray,
+    labels: np.ndarray,
+    ids: np.ndarray,
+    convention: str = "coloc2",
+    threshold_percent: float = 15.0,
+    within_objects: Costes | None = None,
+) -> dict[str, np.ndarray]:
     """Every colocalisation measure of ``x`` and ``y`` over the pixels of each label.
 
     With per-label sums over the label's pixels i (x̄, ȳ its means):
 
     - ``pearson_r`` = Σ(x−x̄)(y−ȳ) / √(Σ(x−x̄)² Σ(y−ȳ)²).
     - ``spearman_rho``: Pearson r of the average ranks of x and of y within the label.
-    - ``costes_threshold_x``, ``costes_threshold_y`` (Tx, Ty): see :func:`costes_thresholds`.
-    - ``manders_m1`` = Σ x·[y ≥ Ty] / Σ x and ``manders_m2`` = Σ y·[x ≥ Tx] / Σ y.
-    - ``manders_overlap`` = Σ xy / √(Σx² Σy²).
+    - ``kendall_tau``: Kendall's tau-b (:func:`nucleocyto.coloc.kendall.kendall_tau`).
+    - ``costes_threshold_x``, ``costes_threshold_y`` (Tx, Ty) and ``costes_reason``: see
+      :func:`nucleocyto.coloc.costes.costes_thresholds`.
+    - Coloc 2 (``convention="coloc2"``): ``manders_m1`` = Σ x·[y > 0, y ≥ Ty] / Σ x and
+      ``manders_m2`` = Σ y·[x > 0, x ≥ Tx] / Σ y (NaN without thresholds);
+      ``manders_m1_raw`` = Σ x·[y > 0] / Σ x, ``manders_m2_raw`` = Σ y·[x > 0] / Σ y;
+      ``rwc_x`` = Σ x·W·[y > 0] / Σ x and ``rwc_y`` = Σ y·W·[x > 0] / Σ y with the rank
+      weights W of :func:`nucleocyto.coloc.grouped.rank_weights`;
+      ``manders_overlap`` = Σ xy / √(Σx² Σy²).
+    - CellProfiler (``convention="cellprofiler"``): see
+      :func:`nucleocyto.coloc.cellprofiler.cellprofiler_fractions`.
     - ``li_icq`` = #{(x−x̄)(y−ȳ) > 0} / n − 0.5, in [−0.5, 0.5].
 
     Parameters
@@ -55,40 +81,76 @@ def colocalisation_by_label(x: np.ndarray, y: np.ndarray, labels: np.ndarray, id
         Label image; labels not in ``ids`` are ignored.
     ids : (n,) ndarray of int
         Labels to report.
+    convention : {"coloc2", "cellprofiler"}
+    threshold_percent, within_objects
+        ``"cellprofiler"`` only, see :func:`nucleocyto.coloc.cellprofiler.cellprofiler_fractions`.
 
     Returns
     -------
     dict of (n,) ndarray
-        The float64 measures of :data:`MEASURES` plus ``n_px`` (int64 pixel counts). Measures
-        other than ``manders_overlap`` are NaN where a label has fewer than 2 pixels or a
-        constant channel; the Costes thresholds and M1/M2 are also NaN where Pearson r ≤ 0 (no
-        positive regression line).
+        The measures of :data:`MEASURES` (float64; ``costes_reason`` object) plus ``n_px``
+        (int64 pixel counts). The correlations and the ICQ are NaN where a label has fewer than
+        2 pixels or a constant channel; the Costes thresholds, M1 and M2 where
+        ``costes_reason`` says why; the other fractions where their denominator is 0.
     """
     scope = scope_pixels(x, y, labels, ids)
-    n, bins_x, bins_y, points, moments = scope[:5]
-    threshold_x, threshold_y = costes_thresholds(scope)
-    above_y = (bins_y.value >= threshold_y[bins_y.group])[points.y_bin]  # y ≥ Ty, per point
-    above_x = (bins_x.value >= threshold_x[bins_x.group])[points.x_bin]
-    m1, m2 = group_sums(
-        points.group, n, np.where(above_y, moments.weighted[0], 0.0), np.where(above_x, moments.weighted[1], 0.0)
-    )
+    result = _correlations(scope)
+    if convention == "cellprofiler":
+        result |= cellprofiler_fractions(scope, threshold_percent, within_objects)
+    else:
+        result |= _coloc2_fractions(scope, costes_thresholds(scope, convention))
+    result["n_px"] = scope.moments.count.astype(np.int64)
+    return {name: result[name] for name in (*MEASURES, "n_px")}
+
+
+def _correlations(scope: Scope) -> dict[str, np.ndarray]:
+    """Pearson r, Spearman rho, Kendall's tau and Li's ICQ of each label; NaN where undefined."""
+    moments = scope.moments
     rank_xx, rank_yy, rank_xy, positive = _rank_and_sign_sums(scope)
     with np.errstate(invalid="ignore", divide="ignore"):
         result = {
             "pearson_r": correlation_of(moments.sxx, moments.syy, moments.sxy),
             "spearman_rho": correlation_of(rank_xx, rank_yy, rank_xy),
-            "manders_m1": np.where(np.isfinite(threshold_y), m1 / moments.sum_x, np.nan),
-            "manders_m2": np.where(np.isfinite(threshold_x), m2 / moments.sum_y, np.nan),
-            "costes_threshold_x": threshold_x,
-            "costes_threshold_y": threshold_y,
-            "manders_overlap": moments.xy / np.sqrt(moments.xx * moments.yy),
+            "kendall_tau": kendall_tau(scope),
             "li_icq": positive / moments.count - 0.5,
         }
-    for name, values in result.items():
-        if name != "manders_overlap":  # defined for any non-zero pixels, as in skimage
-            values[~scope.defined] = np.nan
-    result["n_px"] = moments.count.astype(np.int64)
+    for values in result.values():
+        values[~scope.defined] = np.nan
     return result
+
+
+def _coloc2_fractions(scope: Scope, costes: Costes) -> dict[str, np.ndarray]:
+    """Coloc 2's Manders' coefficients (above Costes' thresholds and above zero), the
+    rank-weighted colocalisation and the overlap coefficient of each label."""
+    n, points, moments = scope.n, scope.points, scope.moments
+    (x, y), (wx, wy) = scope.values, moments.weighted
+    signal_x, signal_y = x > 0, y > 0  # Manders: the other channel holds signal where it is not zero
+    above_x = signal_x & (x >= per_pixel(costes.threshold_x, points.group))
+    above_y = signal_y & (y >= per_pixel(costes.threshold_y, points.group))
+    weight = rank_weights(scope)
+    masked = (
+        (above_y, wx),
+        (above_x, wy),
+        (signal_y, wx),
+        (signal_x, wy),
+        (signal_y, wx * weight),
+        (signal_x, wy * weight),
+    )
+    m1, m2, raw_1, raw_2, rwc_x, rwc_y = group_sums(points.group, n, *(np.where(m, v, 0.0) for m, v in masked))
+    found = costes.reason == ""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return {
+            "manders_m1": np.where(found, m1 / moments.sum_x, np.nan),
+            "manders_m2": np.where(found, m2 / moments.sum_y, np.nan),
+            "costes_threshold_x": costes.threshold_x,
+            "costes_threshold_y": costes.threshold_y,
+            "costes_reason": costes.reason,
+            "manders_m1_raw": raw_1 / moments.sum_x,
+            "manders_m2_raw": raw_2 / moments.sum_y,
+            "rwc_x": rwc_x / moments.sum_x,
+            "rwc_y": rwc_y / moments.sum_y,
+            "manders_overlap": moments.xy / np.sqrt(moments.xx * moments.yy),
+        }
 
 
 def _rank_and_sign_sums(scope: Scope) -> list[np.ndarray]:

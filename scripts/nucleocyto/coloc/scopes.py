@@ -7,14 +7,19 @@ import numpy as np
 import pandas as pd
 
 from .. import MARKER, POI
-from .costes import costes_pvalue_by_label
+from .costes import Costes, costes_pvalue_by_label
 from .pixel import MEASURES, colocalisation_by_label
 
 #: Scopes of the per-frame correlation table.
 SCOPES = ("cell", "all_cells", "frame")
 
 #: Table names of the measures (x = POI, y = nuclear marker).
-_NAMES = {"costes_threshold_x": "costes_threshold_poi", "costes_threshold_y": "costes_threshold_marker"}
+_NAMES = {
+    "costes_threshold_x": "costes_threshold_poi",
+    "costes_threshold_y": "costes_threshold_marker",
+    "rwc_x": "rwc_poi",
+    "rwc_y": "rwc_marker",
+}
 
 #: Columns of the correlation table, in order (documented in docs/outputs.md).
 COLUMNS = (
@@ -37,6 +42,8 @@ def frame_correlations(
     shuffles: int = 0,
     block_px: int = 3,
     rng: np.random.Generator | None = None,
+    convention: str = "coloc2",
+    threshold_percent: float = 15.0,
 ) -> pd.DataFrame:
     """POI-vs-marker colocalisation measures of one frame in every scope.
 
@@ -52,6 +59,12 @@ def frame_correlations(
         Side of the shuffled blocks (px).
     rng : numpy.random.Generator, optional
         Source of the shuffles (required when ``shuffles`` > 0).
+    convention : {"coloc2", "cellprofiler"}
+        Definitions of the measures (:func:`nucleocyto.coloc.pixel.colocalisation_by_label`);
+        with ``"cellprofiler"`` the cells are CellProfiler's objects (the frame's Costes
+        thresholds apply to every cell), the other scopes images.
+    threshold_percent : float
+        CellProfiler's threshold, in % of each channel's maximum.
 
     Returns
     -------
@@ -61,18 +74,10 @@ def frame_correlations(
         (every pixel, ``cell_id`` 0).
     """
     x, y = frame[POI], frame[MARKER]
-    cells = np.where(nuclei > 0, nuclei, cytoplasm)
-    ids = np.flatnonzero(np.bincount(nuclei.ravel()))
-    ids = ids[ids > 0]
-    one = np.array([1])
-    scopes = [
-        ("cell", cells, ids),
-        ("all_cells", (cells > 0).view(np.int8), one),
-        ("frame", np.ones(x.shape, np.int8), one),
-    ]
-    parts = []
-    for scope, labels, labelled in scopes:
-        part = colocalisation_by_label(x, y, labels, labelled)
+    parts = {}
+    for scope, (labels, labelled) in _scope_labels(nuclei, cytoplasm).items():
+        objects = _costes_of(parts["frame"]) if scope == "cell" and convention == "cellprofiler" else None
+        part = colocalisation_by_label(x, y, labels, labelled, convention, threshold_percent, objects)
         part["costes_p"] = (
             costes_pvalue_by_label(x, y, labels, labelled, block_px, shuffles, rng)
             if shuffles > 0
@@ -80,7 +85,25 @@ def frame_correlations(
         )
         part["cell_id"] = labelled if scope == "cell" else np.zeros(1, np.int64)
         part["scope"] = np.full(len(labelled), scope, object)
-        parts.append(part)
-    table = pd.DataFrame({name: np.concatenate([part[name] for part in parts]) for name in parts[0]})
+        parts[scope] = part
+    table = pd.DataFrame({name: np.concatenate([parts[s][name] for s in SCOPES]) for name in parts["cell"]})
     table["cell_id"] = table["cell_id"].astype(np.int64)
     return table.rename(columns=_NAMES)[list(COLUMNS[3:])]
+
+
+def _scope_labels(nuclei: np.ndarray, cytoplasm: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Label image and labels of each scope, the frame first (CellProfiler's objects take its
+    Costes thresholds): every pixel as label 1, all cells as label 1, each cell by its id."""
+    cells = np.where(nuclei > 0, nuclei, cytoplasm)
+    ids = np.flatnonzero(np.bincount(nuclei.ravel()))
+    one = np.array([1])
+    return {
+        "frame": (np.ones(nuclei.shape, np.int8), one),
+        "all_cells": ((cells > 0).view(np.int8), one),
+        "cell": (cells, ids[ids > 0]),
+    }
+
+
+def _costes_of(measures: dict[str, np.ndarray]) -> Costes:
+    """The Costes thresholds in a result of :func:`colocalisation_by_label`."""
+    return Costes(measures["costes_threshold_x"], measures["costes_threshold_y"], measures["costes_reason"])

@@ -38,6 +38,11 @@ def run(
         log.info(
             "Costes test: %d shuffles of %d px blocks per frame and scope", params.costes_shuffles, params.psf_fwhm_px
         )
+    if params.convention == "cellprofiler":
+        log.info(
+            "Colocalisation by CellProfiler's definitions; its threshold: %g %% of each channel's maximum",
+            params.cellprofiler_threshold_percent,
+        )
     table = correlate_stack(
         *label_arrays(arrays),
         sample,
@@ -46,6 +51,8 @@ def run(
         params.psf_fwhm_px,
         params.seed,
         threads=threads,
+        convention=params.convention,
+        threshold_percent=params.cellprofiler_threshold_percent,
     )
     write_parquet(table, correlation_path, provenance)
     cells = pd.read_parquet(cells_path)
@@ -63,6 +70,8 @@ def correlate_stack(
     block_px: int = 3,
     seed: int = 0,
     threads: int = 1,
+    convention: str = "coloc2",
+    threshold_percent: float = 15.0,
 ) -> pd.DataFrame:
     """The per-frame correlation table of a movie.
 
@@ -77,6 +86,8 @@ def correlate_stack(
         independent of the other frames (and of ``threads``).
     threads : int
         Frames correlated at once.
+    convention, threshold_percent
+        Definitions of the measures, see :func:`nucleocyto.coloc.scopes.frame_correlations`.
 
     Returns
     -------
@@ -91,6 +102,8 @@ def correlate_stack(
             shuffles,
             block_px,
             np.random.default_rng((seed, t)),
+            convention,
+            threshold_percent,
         ),
         stack.shape[0],
         threads,

@@ -1,0 +1,76 @@
+"""Kendall's tau-b of every label at once, in O(P log D) for P points and D distinct values.
+
+tau-b = (C − D) / √((n0 − n1)(n0 − n2)) over the pairs of a label's pixels: C concordant pairs,
+D discordant, n0 = N(N−1)/2 all pairs, n1 and n2 the pairs tied in x and in y (as
+``scipy.stats.kendalltau`` and Coloc 2). The pairs tied in neither channel number
+n0 − n1 − n2 + n3 (n3 tied in both), so C − D = n0 − n1 − n2 + n3 − 2D, and only D needs a
+pass over the points: with the points ordered by x, then y, D counts the pairs whose y ranks are
+inverted, found bit by bit of the rank (as a radix sort would order them), with weights.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .grouped import Scope, dense_ranks, group_sums
+
+
+def kendall_tau(scope: Scope) -> np.ndarray:
+    """Kendall's tau-b of x and y over the pixels of each label: (n,) float64, NaN where a label
+    has fewer than 2 pixels or a constant channel."""
+    n, bins_x, bins_y, points, moments = scope[:5]
+    weight = np.ones(len(points.group), np.int64) if points.weight is None else points.weight.astype(np.int64)
+    # merged points come ordered by x bin, then y bin (so by label, x, y); single pixels do not
+    order = np.lexsort((points.y_bin, points.x_bin)) if points.weight is None else np.arange(len(points.group))
+    group, x_bin, y_bin, weight = points.group[order], points.x_bin[order], points.y_bin[order], weight[order]
+    discordant = _weighted_inversions(group, dense_ranks(bins_y, n)[y_bin], weight, n)
+    pairs = moments.count * (moments.count - 1) / 2
+    tied_x, tied_y = (group_sums(bins.group, n, bins.count * (bins.count - 1) / 2)[0] for bins in (bins_x, bins_y))
+    new = np.ones(len(group), bool)  # runs of points with the same x and y: the pairs tied in both
+    new[1:] = (x_bin[1:] != x_bin[:-1]) | (y_bin[1:] != y_bin[:-1])
+    start = np.flatnonzero(new)
+    run = np.add.reduceat(weight, start) if len(start) else weight[:0]
+    tied_both = group_sums(group[start], n, run * (run - 1) / 2)[0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tau = (pairs - tied_x - tied_y + tied_both - 2 * discordant) / np.sqrt((pairs - tied_x) * (pairs - tied_y))
+    tau[~scope.defined] = np.nan
+    return np.clip(tau, -1.0, 1.0)
+
+
+def _weighted_inversions(group: np.ndarray, rank: np.ndarray, weight: np.ndarray, n: int) -> np.ndarray:
+    """Per group, Σ w_i·w_j over the pairs i before j of the same group with rank_i > rank_j.
+
+    ``group`` (P,) is sorted; ``rank`` (P,) are non-negative ints, ``weight`` (P,) int64. From the
+    highest bit b of the ranks down: among the elements sharing a group and the bits above b,
+    every element with bit b = 0 makes an inversion with each earlier one with bit b = 1 (their
+    ranks differ first at bit b). The elements are then ordered stably by bit b within those
+    buckets, so the next bit sees its buckets contiguous, still in their original order.
+
+    Returns
+    -------
+    (n,) float64
+        Exact while the sums stay below 2**53.
+    """
+    total = np.zeros(n)
+    order = np.arange(len(group))
+    for bit in range(int(rank.max(initial=0)).bit_length() - 1, -1, -1):
+        g, r, w = group[order], rank[order], weight[order]
+        starts = np.ones(len(g), bool)
+        starts[1:] = (g[1:] != g[:-1]) | ((r[1:] >> (bit + 1)) != (r[:-1] >> (bit + 1)))
+        bucket = np.cumsum(starts) - 1
+        first = np.flatnonzero(starts)[bucket]  # first element of each element's bucket
+        one = (r >> bit) & 1
+        ones_before = np.cumsum(w * one) - w * one
+        total += np.bincount(g, weights=np.where(one == 0, w * (ones_before - ones_before[first]), 0), minlength=n)
+        is_zero = one == 0
+        zeros_before = np.cumsum(is_zero) - is_zero
+        zeros_in_bucket = np.bincount(bucket, weights=is_zero).astype(np.intp)
+        position = np.where(
+            is_zero,
+            first + zeros_before - zeros_before[first],
+            first + zeros_in_bucket[bucket] + (np.arange(len(g)) - first) - (zeros_before - zeros_before[first]),
+        )
+        moved = np.empty_like(order)
+        moved[position] = order
+        order = moved
+    return total
