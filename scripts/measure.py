@@ -14,6 +14,7 @@ def main(snakemake):
         BackgroundParams(**snakemake.params.background),
         provenance(snakemake),
         threads=snakemake.threads,
+        convention=snakemake.params.convention,
     )
 
 

@@ -75,3 +75,31 @@ def test_labels_without_pixels_are_nan():
     stats = label_stats(values, labelled_pixels(labels), np.array([1, 5]))
     assert np.isnan(stats["mean"]).all() and np.isnan(stats["median"]).all()
     np.testing.assert_array_equal(stats["area_px"], [0, 0])
+
+
+def cellprofiler_median(values: np.ndarray) -> float:
+    """CellProfiler's MeasureObjectIntensity median, from its definition: the sorted values
+    interpolated linearly at the 0-based position n / 2 (the last value when that is the end)."""
+    ordered = np.sort(values.astype(np.float64))
+    position = len(ordered) / 2
+    below = int(np.floor(position))
+    if below + 1 >= len(ordered):
+        return float(ordered[below])
+    return float(ordered[below] * (below + 1 - position) + ordered[below + 1] * (position - below))
+
+
+@pytest.mark.parametrize("dtype, spread", [(np.uint16, 300), (np.uint16, 60000), (np.float32, 50.0)])
+@pytest.mark.parametrize("seed", range(4))
+def test_cellprofiler_median_on_every_path(seed, dtype, spread):
+    values, labels = random_case(seed, dtype, spread)
+    ids = np.unique(labels[labels > 0])
+    got = label_stats(values, labelled_pixels(labels), ids, median="cellprofiler")["median"]
+    np.testing.assert_array_equal(got, [cellprofiler_median(values[labels == k]) for k in ids])
+
+
+def test_cellprofiler_median_by_hand():
+    """[1, 2, 3, 4] → 3 (index 2); [1, 2, 3] → 2.5 (half way between index 1 and 2); [7] → 7."""
+    labels = np.array([[1, 1, 1, 1, 2, 2, 2, 3]])
+    values = np.array([[4, 1, 3, 2, 3, 1, 2, 7]], np.uint16)
+    stats = label_stats(values, labelled_pixels(labels), np.array([1, 2, 3]), median="cellprofiler")
+    np.testing.assert_array_equal(stats["median"], [3.0, 2.5, 7.0])

@@ -23,5 +23,6 @@ rule measure:
         runtime=runtime_min,
     params:
         background=config["background"],
+        convention=config["correlation"]["convention"],
     script:
         "../../scripts/measure.py"

@@ -68,7 +68,11 @@ def frame_background(
 
 
 def measure_frame(
-    frame: np.ndarray, nuclei: np.ndarray, cytoplasm: np.ndarray, background: BackgroundParams = BackgroundParams()
+    frame: np.ndarray,
+    nuclei: np.ndarray,
+    cytoplasm: np.ndarray,
+    background: BackgroundParams = BackgroundParams(),
+    median: str = "numpy",
 ) -> dict[str, np.ndarray]:
     """Statistics of every cell × region × channel of one frame, as table columns.
 
@@ -80,6 +84,8 @@ def measure_frame(
         Label images (any integer type); ring k belongs to nucleus k.
     background : BackgroundParams
         Background subtracted from mean, median and sum (``sum - background × area_px``).
+    median : str
+        Definition of the median (:data:`nucleocyto.measure.stats.MEDIANS`).
 
     Returns
     -------
@@ -103,7 +109,7 @@ def measure_frame(
             stats = {k: np.array([np.nan]) for k in ("mean", "median", "std", "sum")}
             stats["area_px"] = np.array([0.0])
         else:
-            stats = label_stats(frame[c], pixels[region], ids)
+            stats = label_stats(frame[c], pixels[region], ids, median)
         for key in ("mean", "median"):
             stats[key] = stats[key] - levels[c]
         stats["sum"] = stats["sum"] - levels[c] * stats["area_px"]

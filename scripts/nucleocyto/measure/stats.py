@@ -11,8 +11,26 @@ import numpy as np
 
 from ..segment.labels import LabelledPixels
 
+#: Medians: ``numpy`` (the middle value, or the mean of the two middle values) or
+#: ``cellprofiler`` (MeasureObjectIntensity: the sorted values interpolated at 0-based index n/2).
+MEDIANS = ("numpy", "cellprofiler")
 
-def label_stats(values: np.ndarray, pixels: LabelledPixels, ids: np.ndarray) -> dict[str, np.ndarray]:
+
+def median_ranks(count: np.ndarray, median: str = "numpy") -> tuple[np.ndarray, np.ndarray]:
+    """The two 0-based ranks (int64 arrays like ``count``) whose values' mean is the median of
+    ``count`` sorted values: ``((n − 1) // 2, n // 2)`` for ``numpy``; for ``cellprofiler``
+    ``(n // 2, n // 2)`` when n is even (the upper middle value) and ``(n // 2, n // 2 + 1)``
+    when n is odd and above 1 (the middle value and the next, half way)."""
+    count = np.asarray(count, np.int64)
+    if median == "numpy":
+        return (count - 1) // 2, count // 2
+    odd = (count % 2 == 1) & (count > 1)
+    return count // 2, count // 2 + odd
+
+
+def label_stats(
+    values: np.ndarray, pixels: LabelledPixels, ids: np.ndarray, median: str = "numpy"
+) -> dict[str, np.ndarray]:
     """Mean, median, population std, sum and pixel count of ``values`` per label.
 
     Parameters
@@ -23,12 +41,14 @@ def label_stats(values: np.ndarray, pixels: LabelledPixels, ids: np.ndarray) -> 
         The labelled pixels of the label image (:func:`nucleocyto.segment.labels.labelled_pixels`).
     ids : (n,) ndarray of int
         Labels to report, each > 0.
+    median : str
+        Definition of the median, one of :data:`MEDIANS` (see :func:`median_ranks`).
 
     Returns
     -------
     dict of (n,) float64 arrays
         ``mean``, ``median``, ``std``, ``sum`` and ``area_px`` (float64; NaN statistics where a
-        label has no pixel). The median of an even count is the mean of the two middle values.
+        label has no pixel).
 
     Notes
     -----
@@ -40,9 +60,9 @@ def label_stats(values: np.ndarray, pixels: LabelledPixels, ids: np.ndarray) -> 
     size = int(max(pixels.labels.max(initial=0), ids.max(initial=0))) + 1
     levels = _levels(flat_values, size)
     stats = (
-        _histogram_stats(pixels.labels, flat_values, size, levels)
+        _histogram_stats(pixels.labels, flat_values, size, levels, median)
         if levels is not None
-        else _sorted_stats(pixels.labels, flat_values, size)
+        else _sorted_stats(pixels.labels, flat_values, size, median)
     )
     return {key: column[ids] for key, column in stats.items()}
 
@@ -58,7 +78,9 @@ def _levels(values: np.ndarray, size: int) -> np.ndarray | None:
     return np.arange(low, high + 1, dtype=np.float64)
 
 
-def _histogram_stats(labels: np.ndarray, values: np.ndarray, size: int, levels: np.ndarray) -> dict[str, np.ndarray]:
+def _histogram_stats(
+    labels: np.ndarray, values: np.ndarray, size: int, levels: np.ndarray, median: str
+) -> dict[str, np.ndarray]:
     """Per-label statistics (arrays of length ``size``) from a (label, level) histogram."""
     span = len(levels)
     bins = labels * span + (values.astype(np.intp) - int(levels[0]))
@@ -69,13 +91,18 @@ def _histogram_stats(labels: np.ndarray, values: np.ndarray, size: int, levels: 
         mean = total / area
         std = np.sqrt((histogram * (levels - mean[:, None]) ** 2).sum(axis=1) / area)
     cumulative = histogram.cumsum(axis=1)
-    lower = (cumulative <= ((area - 1) // 2)[:, None]).sum(axis=1)
-    upper = (cumulative <= (area // 2)[:, None]).sum(axis=1)
-    median = np.where(area > 0, (levels[np.minimum(lower, span - 1)] + levels[np.minimum(upper, span - 1)]) / 2, np.nan)
-    return {"mean": mean, "median": median, "std": std, "sum": total, "area_px": area.astype(np.float64)}
+    lower, upper = ((cumulative <= rank[:, None]).sum(axis=1) for rank in median_ranks(area, median))
+    middle = (levels[np.minimum(lower, span - 1)] + levels[np.minimum(upper, span - 1)]) / 2
+    return {
+        "mean": mean,
+        "median": np.where(area > 0, middle, np.nan),
+        "std": std,
+        "sum": total,
+        "area_px": area.astype(np.float64),
+    }
 
 
-def _sorted_stats(labels: np.ndarray, values: np.ndarray, size: int) -> dict[str, np.ndarray]:
+def _sorted_stats(labels: np.ndarray, values: np.ndarray, size: int, median: str) -> dict[str, np.ndarray]:
     """Per-label statistics (arrays of length ``size``): sums by ``np.bincount``, medians from
     one sort of the values by (label, value)."""
     as_float = values.astype(np.float64)
@@ -88,7 +115,7 @@ def _sorted_stats(labels: np.ndarray, values: np.ndarray, size: int) -> dict[str
     ordered = as_float[np.lexsort((values, labels))]
     first = np.cumsum(counts) - counts
     present = counts > 0
-    lower, upper = (first + (counts - 1) // 2)[present], (first + counts // 2)[present]
-    median = np.full(size, np.nan)
-    median[present] = (ordered[lower] + ordered[upper]) / 2
-    return {"mean": mean, "median": median, "std": std, "sum": total, "area_px": area}
+    lower, upper = ((first + rank)[present] for rank in median_ranks(counts, median))
+    middle = np.full(size, np.nan)
+    middle[present] = (ordered[lower] + ordered[upper]) / 2
+    return {"mean": mean, "median": middle, "std": std, "sum": total, "area_px": area}

@@ -29,14 +29,18 @@ def run(
     background: BackgroundParams,
     provenance: dict,
     threads: int = 1,
+    convention: str = "coloc2",
 ) -> None:
     """``intensities.parquet`` and ``cells.parquet`` of a sample.
 
-    ``arrays`` maps ``stack``, ``metadata``, ``nuclei`` and ``cytoplasm`` to their paths.
+    ``arrays`` maps ``stack``, ``metadata``, ``nuclei`` and ``cytoplasm`` to their paths. With
+    ``convention`` ``"cellprofiler"`` (``correlation.convention``) medians follow CellProfiler's
+    MeasureObjectIntensity.
     """
     interval = read_metadata(arrays["metadata"])["frame_interval_s"]
     stack, nuclei, cytoplasm = label_arrays(arrays)
-    table = measure_stack(stack, nuclei, cytoplasm, sample, interval, background, threads)
+    median = "cellprofiler" if convention == "cellprofiler" else "numpy"
+    table = measure_stack(stack, nuclei, cytoplasm, sample, interval, background, threads, median=median)
     write_parquet(table, intensities_path, provenance)
     write_parquet(cell_table(table), cells_path, provenance)
 
@@ -49,6 +53,7 @@ def measure_stack(
     frame_interval_s: float | None,
     background: BackgroundParams = BackgroundParams(),
     threads: int = 1,
+    median: str = "numpy",
 ) -> pd.DataFrame:
     """The tidy intensities table of a whole movie.
 
@@ -63,6 +68,8 @@ def measure_stack(
     background : BackgroundParams
     threads : int
         Frames measured at once.
+    median : str
+        Definition of the median (:data:`nucleocyto.measure.stats.MEDIANS`).
 
     Returns
     -------
@@ -72,7 +79,7 @@ def measure_stack(
     """
 
     def measure(t: int) -> dict[str, np.ndarray]:
-        return measure_frame(np.asarray(stack[t]), np.asarray(nuclei[t]), np.asarray(cytoplasm[t]), background)
+        return measure_frame(np.asarray(stack[t]), np.asarray(nuclei[t]), np.asarray(cytoplasm[t]), background, median)
 
     def logged(frames):
         """The frame tables, warning (in frame order) about frames without nuclei or background."""
