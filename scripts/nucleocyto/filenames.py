@@ -18,6 +18,9 @@ SERIES_SUFFIXES = (".tif", ".tiff")
 GLOB_CHARACTERS = frozenset("*?[")
 
 _DIGITS = re.compile(r"(\d+)")
+#: Channel tags in file names: a letter code and a number (``w1``, ``ch0``, ``C2``,
+#: ``channel000``) after a separator, or a name before ``-Channel`` (``Green-Channel``).
+CHANNEL_TAG = re.compile(r"(?:^|(?<=[_\-. ]))(?:(w|ch|c|channel)(\d+)|([A-Za-z0-9]+)-Channel)", re.IGNORECASE)
 _TIME_TAG = re.compile(r"(?:^|(?<=[_\-. ]))(?:[tT]|time|TIME|Time)(\d+)(?=$|[_\-. ])")
 
 
@@ -68,12 +71,14 @@ def series_files(text: str) -> list[Path] | None:
 def time_run(name: str) -> re.Match | None:
     """The digit run of a file name that counts time points: the last ``t<digits>`` or
     ``time<digits>`` tag after a separator (``cellA_t0001_ch1.tif``, Micro-Manager's
-    ``..._time000000003_z000.tif``), else the last digit run (``KTR_nucleus0001.tif``); None when
-    the name holds no digits. Group 1 is the digits."""
+    ``..._time000000003_z000.tif``), else the last digit run outside a channel tag
+    (``KTR_nucleus0001.tif``, not the 1 of ``cell_w1.tif``); None when there is none. Group 1 is
+    the digits."""
     tags = list(_TIME_TAG.finditer(name))
     if tags:
         return tags[-1]
-    runs = list(_DIGITS.finditer(name))
+    channels = [match.span() for match in CHANNEL_TAG.finditer(name)]
+    runs = [run for run in _DIGITS.finditer(name) if not any(a <= run.start() < b for a, b in channels)]
     return runs[-1] if runs else None
 
 

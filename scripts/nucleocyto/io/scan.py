@@ -25,16 +25,12 @@ from pathlib import Path
 
 from ..config import SAMPLE_ID
 from ..errors import InputError
-from ..filenames import SERIES_SUFFIXES, natural_key, naturally_sorted, series_stem, time_run
+from ..filenames import CHANNEL_TAG, SERIES_SUFFIXES, natural_key, naturally_sorted, series_stem, time_run
 from .readers import list_series, read_info
 from .vendor import VENDOR_FORMATS
 
 #: Suffixes of the image files a scan considers (TIFFs and the vendor formats).
 IMAGE_SUFFIXES = (*SERIES_SUFFIXES, *VENDOR_FORMATS)
-
-#: Channel tags in file names: a letter code and a number (``w1``, ``ch0``, ``C2``,
-#: ``channel000``) after a separator, or a name before ``-Channel`` (``Green-Channel``).
-CHANNEL_TAG = re.compile(r"(?:^|(?<=[_\-. ]))(?:(w|ch|c|channel)(\d+)|([A-Za-z0-9]+)-Channel)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,7 @@ def read_info(path: str | Path, series: int | None = None) -> ImageInfo:
             )
         check_pixel_type(path, dtype)
         names = tuple(str(name) for name in image.channel_names or ())
+        interval, pixel = _calibration(image, index)
         return ImageInfo(
             path=path,
             series=index,
@@ -91,10 +92,18 @@ def read_info(path: str | Path, series: int | None = None) -> ImageInfo:
             n_frames=size.get("T", 1),
             n_channels=size.get("C", 1),
             plane_shape=(size["Y"], size["X"]),
-            frame_interval_s=positive_or_none(_interval_s(image, index)),
-            pixel_size_um=positive_or_none(image.physical_pixel_sizes.X),
+            frame_interval_s=interval,
+            pixel_size_um=pixel,
             channel_names=names if len(names) == size.get("C", 1) else (),
         )
+
+
+def calibration(path: str | Path, series: int) -> tuple[float | None, float | None]:
+    """(frame interval in s, pixel size in µm) of scene ``series`` of ``path``, whatever its axes;
+    None where the file does not state one."""
+    with _opened(Path(path)) as image:
+        image.set_scene(series)
+        return _calibration(image, series)
 
 
 class VendorPlanes:
@@ -178,6 +187,11 @@ def _summaries(image) -> list[SeriesSummary]:
             SeriesSummary(index, image.dims.order, tuple(image.dims.shape), np.dtype(image.dtype), str(scene))
         )
     return summaries
+
+
+def _calibration(image, index: int) -> tuple[float | None, float | None]:
+    """(frame interval in s, pixel size in µm) of the current scene (``index``)."""
+    return positive_or_none(_interval_s(image, index)), positive_or_none(image.physical_pixel_sizes.X)
 
 
 def _interval_s(image, index: int) -> float | None:
