@@ -223,7 +223,7 @@ def test_vendor_file_without_the_extra_names_it(tmp_path):
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO / "scripts", capture_output=True, text=True)
     assert result.stdout.strip() == (
         f"{path}: reading Zeiss CZI files needs the optional format readers (bioio), which are not installed; "
-        "install them with pip install -r requirements-formats.txt (conda: workflow/envs/formats.yaml)."
+        "install them with pip install -r requirements-formats.txt (conda: environment-formats.yml)."
     ), result.stderr
 
 

@@ -20,6 +20,7 @@ import tifffile
 
 from conftest import REPO, run_snakemake, write_sheet
 from movies import tiny_movie
+from nucleocyto.io.tables import read_provenance
 
 pytestmark = pytest.mark.workflow
 
@@ -220,6 +221,8 @@ def test_each_position_is_its_own_sample(run):
     assert [m["frame_interval_s"] for m in metadata] == [10.0, 20.0]
     assert [m["sources"][0]["series_name"] for m in metadata] == ["position 0", "position 1"]
     assert metadata[0]["channel_names"] == {"poi": "NLS-POI", "marker": "H2B"}
+    provenance = read_provenance(root / "results" / "position0" / "intensities.parquet")
+    assert provenance["channel_names"] == {"poi": "NLS-POI", "marker": "H2B"}
     cells = [pd.read_parquet(root / "results" / f"position{i}" / "cells.parquet") for i in (0, 1)]
     assert not np.allclose(cells[0]["poi_nucleus_mean"], cells[1]["poi_nucleus_mean"])
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import InputError
 from . import tiff, vendor
 from .images import ImageInfo, PlaneSource, SeriesSummary
 
@@ -29,8 +28,4 @@ def open_planes(info: ImageInfo) -> PlaneSource:
 def _reader(path: Path):
     """The module that reads ``path``: :mod:`.vendor` for a vendor suffix, else :mod:`.tiff`
     (whose checks refuse a missing, empty or non-TIFF file with one sentence)."""
-    if vendor.vendor_format(path):
-        return vendor
-    if path.is_dir():
-        raise InputError(f"{path}: a folder, not an image file.")
-    return tiff
+    return vendor if vendor.vendor_format(path) else tiff

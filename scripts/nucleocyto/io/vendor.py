@@ -34,7 +34,7 @@ from .images import (
 VENDOR_FORMATS = {".czi": "Zeiss CZI", ".nd2": "Nikon ND2", ".lif": "Leica LIF", ".zarr": "OME-Zarr"}
 
 #: How to install the optional readers, as the messages say it.
-INSTALL_EXTRA = "pip install -r requirements-formats.txt (conda: workflow/envs/formats.yaml)"
+INSTALL_EXTRA = "pip install -r requirements-formats.txt (conda: environment-formats.yml)"
 
 
 def vendor_format(path: Path) -> str | None:
