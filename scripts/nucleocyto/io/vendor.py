@@ -19,16 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
-from .images import (
-    TIME_TO_S,
-    ImageInfo,
-    SeriesSummary,
-    check_pixel_type,
-    choose_series,
-    detail,
-    positive_or_none,
-    rgb_error,
-)
+from . import images
+from .images import ImageInfo, SeriesSummary
 
 #: Format name by suffix (lower case) of the files read through bioio.
 VENDOR_FORMATS = {".czi": "Zeiss CZI", ".nd2": "Nikon ND2", ".lif": "Leica LIF", ".zarr": "OME-Zarr"}
@@ -62,12 +54,12 @@ def read_info(path: str | Path, series: int | None = None) -> ImageInfo:
     """
     path = Path(path)
     with _opened(path) as image:
-        index = choose_series(path, _summaries(image), series)
+        index = images.choose_series(path, _summaries(image), series)
         image.set_scene(index)
         size = dict(zip(image.dims.order, image.dims.shape))
         dtype = np.dtype(image.dtype).newbyteorder("=")
         if size.get("S", 1) > 1:
-            raise rgb_error(path)
+            raise images.rgb_error(path)
         if size.get("Z", 1) > 1:
             raise InputError(
                 f"{path}: series {index} holds {size['Z']} Z planes per time point ({size.get('T', 1)} time "
@@ -79,7 +71,7 @@ def read_info(path: str | Path, series: int | None = None) -> ImageInfo:
                 f"{path}: series {index} has the extra dimension(s) {extra} beyond time and channel "
                 "(e.g. mosaic tiles); give one 2-D plane per frame."
             )
-        check_pixel_type(path, dtype)
+        images.check_pixel_type(path, dtype)
         names = tuple(str(name) for name in image.channel_names or ())
         interval, pixel = _calibration(image, index)
         return ImageInfo(
@@ -132,7 +124,7 @@ class VendorPlanes:
                 plane = np.asarray(self._image.get_image_data("YX", T=frame, C=channel, Z=0))
         except Exception as exc:
             raise InputError(
-                f"{self.info.path}: frame {frame}, channel {channel} cannot be read ({detail(exc)})."
+                f"{self.info.path}: frame {frame}, channel {channel} cannot be read ({images.detail(exc)})."
             ) from None
         return plane.astype(plane.dtype.newbyteorder("="), copy=False)
 
@@ -154,7 +146,7 @@ def _opened(path: Path) -> Iterator:
     except InputError:
         raise
     except Exception as exc:
-        raise InputError(f"{path}: the {vendor_format(path)} file cannot be read ({detail(exc)}).") from None
+        raise InputError(f"{path}: the {vendor_format(path)} file cannot be read ({images.detail(exc)}).") from None
 
 
 def _bioimage(path: Path):
@@ -176,7 +168,7 @@ def _bioimage(path: Path):
             raise InputError(
                 f"{path}: no bioio reader plugin for {name} files is installed; install them with {INSTALL_EXTRA}."
             ) from None
-        raise InputError(f"{path}: the {name} file cannot be read ({detail(exc)}).") from None
+        raise InputError(f"{path}: the {name} file cannot be read ({images.detail(exc)}).") from None
 
 
 def _summaries(image) -> list[SeriesSummary]:
@@ -191,7 +183,7 @@ def _summaries(image) -> list[SeriesSummary]:
 
 def _calibration(image, index: int) -> tuple[float | None, float | None]:
     """(frame interval in s, pixel size in µm) of the current scene (``index``)."""
-    return positive_or_none(_interval_s(image, index)), positive_or_none(image.physical_pixel_sizes.X)
+    return images.positive_or_none(_interval_s(image, index)), images.positive_or_none(image.physical_pixel_sizes.X)
 
 
 def _interval_s(image, index: int) -> float | None:
@@ -200,7 +192,7 @@ def _interval_s(image, index: int) -> float | None:
         pixels = image.ome_metadata.images[index].pixels
         if pixels.time_increment:
             unit = getattr(pixels.time_increment_unit, "value", pixels.time_increment_unit) or "s"
-            return float(pixels.time_increment) * TIME_TO_S.get(str(unit), float("nan"))
+            return float(pixels.time_increment) * images.TIME_TO_S.get(str(unit), float("nan"))
     value = image.time_interval
     if value is None:
         return None
@@ -210,7 +202,7 @@ def _interval_s(image, index: int) -> float | None:
     if plugin == "bioio_czi":
         return float(value) * 1e-3  # bioio-czi states milliseconds
     if plugin == "bioio_ome_zarr":
-        return float(value) * TIME_TO_S.get(_zarr_time_unit(image), float("nan"))
+        return float(value) * images.TIME_TO_S.get(_zarr_time_unit(image), float("nan"))
     return None
 
 
