@@ -7,8 +7,9 @@ channel index ``ch<i>`` of multi-channel files, or a channel name from their met
 several to cover a folder that mixes layouts. The layouts are listed in docs/inputs.md.
 
 It prints what it found (movies, per-timepoint series, positions, channels), the rows, and what
-it left out. Without both roles, or when a file cannot be paired, it writes nothing and exits
-with status 2: it never guesses which channel is which.
+it left out (files matching neither role; files or series it cannot read, with the reason).
+Without both roles, or when a file cannot be paired, it writes nothing and exits with status 2:
+it never guesses which channel is which.
 """
 
 from __future__ import annotations
@@ -41,13 +42,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-o", "--output", type=Path, default=Path("samples.tsv"), help="sheet to write")
     args = parser.parse_args(argv)
     try:
-        units = scan_folder(args.folder)
+        units, unusable = scan_folder(args.folder)
     except InputError as error:
         print(f"make_sample_sheet: {error}", file=sys.stderr)
         return 1
     print(f"Found in {args.folder}: {len(units)} movie(s) or series")
     for unit in units:
         print(f"  {unit}")
+    for sentence in unusable:
+        print(f"Left out, not a time series the pipeline reads: {sentence}")
     scan = make_rows(units, args.nucleus, args.poi)
     if scan.channel_tags:
         print(f"Channel tags in the names: {', '.join(scan.channel_tags)}")

@@ -33,8 +33,8 @@ def planes(seed: int, n: int = 3) -> np.ndarray:
 
 @pytest.fixture
 def mixed(tmp_path) -> Path:
-    """A folder with a multi-channel OME-TIFF, two two-position OME-TIFFs' worth of positions,
-    a movie file per channel (and a third channel), and a per-timepoint series per channel."""
+    """A folder with a multi-channel OME-TIFF, a two-position OME-TIFF, a movie file per channel
+    (and a third channel), a per-timepoint series per channel, a damaged TIFF and a Z stack."""
     folder = tmp_path / "movies"
     folder.mkdir()
     channels = {"Channel": {"Name": ["NLS", "H2B"]}}
@@ -47,6 +47,8 @@ def mixed(tmp_path) -> Path:
     for w in (1, 2):
         for t in range(1, 12):
             tifffile.imwrite(folder / f"cellC_w{w}_t{t}.tif", planes(5)[0, 0])
+    (folder / "broken.tif").write_bytes(b"II*\0" + bytes(4))
+    tifffile.imwrite(folder / "zstack.tif", planes(6, 4), imagej=True, metadata={"axes": "TZYX"})
     return folder
 
 
@@ -62,6 +64,8 @@ def test_a_folder_mixing_layouts_gives_the_expected_sheet(mixed, tmp_path, monke
         "cellC\tmovies/cellC_w2_t*.tif\tmovies/cellC_w1_t*.tif\t\t\t\t\n"
     )
     assert "Left out: movies/cellB_w3.tif" in result.stdout
+    assert "Left out, not a time series the pipeline reads: movies/broken.tif: the TIFF is damaged" in result.stdout
+    assert "Left out, not a time series the pipeline reads: movies/zstack.tif: axes 'TZYX'" in result.stdout
     assert "movies/cellC_w1_t*.tif: 11 file(s), 11 frame(s)" in result.stdout
     monkeypatch.chdir(tmp_path)  # the sheet's paths are relative to the working directory
     sheet = load_sample_sheet("samples.tsv", SCHEMA)

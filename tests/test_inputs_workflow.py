@@ -236,9 +236,7 @@ def test_series_metadata_lists_every_file(run):
 
 
 def test_na_and_none_are_text(run):
-    """Sample id ``NA`` and condition ``None`` are kept as text (the summary waits for every
-    sample, so under --keep-going with failing samples it is not written: read the sheet's
-    trace in the per-sample outputs instead)."""
+    """Sample id ``NA`` (condition ``None``) is a sample like any other, not a missing value."""
     root, _, _ = run
     assert (root / "results" / "NA" / "cells.parquet").is_file()
     assert set(pd.read_parquet(root / "results" / "NA" / "cells.parquet")["sample"]) == {"NA"}

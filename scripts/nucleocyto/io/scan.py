@@ -84,34 +84,60 @@ class Scan:
     channel_tags: list[str] = field(default_factory=list)
 
 
-def scan_folder(folder: Path) -> list[Unit]:
+def scan_folder(folder: Path) -> tuple[list[Unit], list[str]]:
     """Every movie and per-timepoint series under ``folder`` (recursively; hidden files and the
     inside of OME-Zarr folders skipped), in natural order.
+
+    Returns
+    -------
+    units : list of Unit
+    unusable : list of str
+        The sentence of each file (or series of a file) that is not a time series the pipeline
+        reads (damaged, a Z stack, RGB, ...): left out of the units.
 
     Raises
     ------
     InputError
-        A file that cannot be read (the reader's sentence).
+        ``folder`` is not a folder.
     """
     if not folder.is_dir():
         raise InputError(f"{folder}: not a folder.")
     singles: dict[tuple[Path, str], list] = defaultdict(list)
-    units = []
+    units, unusable = [], []
     for path in _image_files(folder):
-        summaries = list_series(path)
-        infos = [read_info(path, s.index) for s in summaries]
+        infos = _readable_series(path, unusable)
         if len(infos) == 1 and infos[0].n_frames == 1 and path.suffix.lower() in SERIES_SUFFIXES:
             singles[path.parent, series_stem(path)].append((path, infos[0]))
             continue
-        for info in infos:
-            units.append(_unit(path.name, str(path), info, info.series if len(infos) > 1 else None))
+        several = len(infos) > 1 or (infos and infos[0].series > 0)
+        units.extend(_unit(path.name, str(path), info, info.series if several else None) for info in infos)
     for (parent, stem), members in singles.items():
         if len(members) == 1:
             path, info = members[0]
             units.append(_unit(path.name, str(path), info, None))
-        else:
+            continue
+        try:
             units.append(_series_unit(parent, stem, members))
-    return sorted(units, key=lambda unit: (str(unit.folder), natural_key(unit.name)))
+        except InputError as error:
+            unusable.append(str(error))
+    return sorted(units, key=lambda unit: (str(unit.folder), natural_key(unit.name))), unusable
+
+
+def _readable_series(path: Path, unusable: list[str]) -> list:
+    """ImageInfo of each series of ``path`` the pipeline can read; the others' sentences are
+    appended to ``unusable``."""
+    try:
+        summaries = list_series(path)
+    except InputError as error:
+        unusable.append(str(error))
+        return []
+    infos = []
+    for summary in summaries:
+        try:
+            infos.append(read_info(path, summary.index))
+        except InputError as error:
+            unusable.append(str(error))
+    return infos
 
 
 def make_rows(units: list[Unit], nucleus: list[str], poi: list[str]) -> Scan:

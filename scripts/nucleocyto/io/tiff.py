@@ -123,6 +123,10 @@ def _opened(path: Path) -> Iterator[tifffile.TiffFile]:
             tif.series  # noqa: B018 (tifffile builds the series here; damage shows now)
             if errors:
                 raise InputError(f"{path}: the TIFF is truncated or damaged ({errors[0]}).")
+            if not tif.series:
+                raise InputError(
+                    f"{path}: the TIFF is damaged and cannot be read ({(warnings + ['it holds no image'])[0]})."
+                )
             yield tif
     except InputError:
         raise
