@@ -141,6 +141,11 @@ def test_patterns_and_folders_list_files_in_natural_order(tmp_path, movie):
             "nucleus folder {root}/mixed holds 2 series (a_t#.tif, b_t#.tif); name one with a pattern "
             "such as {root}/mixed/a_t*.tif.",
         ),
+        (
+            "mixed/*_t*.tif",
+            "nucleus pattern {root}/mixed/*_t*.tif matches 2 series (a_t#.tif, b_t#.tif); name one with a "
+            "pattern such as {root}/mixed/a_t*.tif.",
+        ),
     ],
 )
 def test_a_series_that_names_no_file_or_several_series_is_an_error(tmp_path, pair, movie, value, message):

@@ -395,24 +395,25 @@ def _check_row(row: dict, path: Path) -> None:
 
 
 def _check_image(text: str, column: str, where: str) -> None:
-    """``text`` names an existing file (or OME-Zarr folder), a folder holding one series of
-    TIFFs, or a pattern matching files."""
+    """``text`` names an existing file (or OME-Zarr folder), or a folder or pattern whose files
+    form one series (their names differ only in the time number)."""
     files = series_files(text)
+    pattern = is_pattern(text)
+    kind = "pattern" if pattern else "folder"
     if files is None:
         if not Path(text).exists():
             raise InputError(f"{where}: {column} file {text} not found.")
-    elif is_pattern(text):
-        if not files:
-            raise InputError(f"{where}: {column} pattern {text} matches no file.")
     elif not files:
-        raise InputError(f"{where}: {column} folder {text} holds no TIFF file ({', '.join(SERIES_SUFFIXES)}).")
+        found = "matches no file" if pattern else f"holds no TIFF file ({', '.join(SERIES_SUFFIXES)})"
+        raise InputError(f"{where}: {column} {kind} {text} {found}.")
     else:
         stems = list(dict.fromkeys(series_stem(file) for file in files))
         if len(stems) > 1:
-            example = Path(text) / stems[0].replace("#", "*")
+            example = (Path(text).parent if pattern else Path(text)) / stems[0].replace("#", "*")
             raise InputError(
-                f"{where}: {column} folder {text} holds {len(stems)} series ({', '.join(stems[:4])}"
-                f"{', ...' if len(stems) > 4 else ''}); name one with a pattern such as {example}."
+                f"{where}: {column} {kind} {text} {'matches' if pattern else 'holds'} {len(stems)} series "
+                f"({', '.join(stems[:4])}{', ...' if len(stems) > 4 else ''}); name one with a pattern "
+                f"such as {example}."
             )
 
 
