@@ -4,13 +4,16 @@
 # make report - run the pipeline, then write the self-contained HTML report results/report.html
 # make test-cluster - the demo through the SLURM profile on a throwaway local SLURM (root; docs/cluster.md)
 # make bench - benchmark against the classic loop (BENCH_ARGS="--frames 50 --size 512" to scale down)
+# make samples DIR=movies NUCLEUS=w1 POI=w2 [SHEET=samples.tsv] - write a sample sheet for a folder (docs/inputs.md)
+# make formats - add the optional vendor-format readers (CZI, ND2, LIF, OME-Zarr) to .venv
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.requirements-installed
 CORES ?= 2
+SHEET ?= samples.tsv
 
-.PHONY: run test lint test-cluster report demo-data bench clean
+.PHONY: run test lint test-cluster report demo-data bench samples formats clean
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +42,12 @@ report: run
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py --cores $(CORES) $(BENCH_ARGS)
+
+samples: $(STAMP)
+	$(BIN)/python scripts/make_sample_sheet.py "$(DIR)" $(if $(NUCLEUS),--nucleus $(NUCLEUS)) $(if $(POI),--poi $(POI)) -o "$(SHEET)"
+
+formats: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-formats.txt
 
 demo-data: $(STAMP)
 	$(BIN)/python scripts/make_demo_data.py data

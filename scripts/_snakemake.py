@@ -16,6 +16,7 @@ from typing import Any
 
 from nucleocyto.errors import InputError
 from nucleocyto.io.checksum import sha256sum
+from nucleocyto.io.stacks import read_metadata
 from nucleocyto.system import keep_freed_memory
 
 #: Operating-system errors that come from the machine, not from the code: a full disk or quota, a
@@ -74,14 +75,19 @@ def environment_error(snakemake: Any, error: OSError) -> str:
 
 
 def provenance(snakemake: Any) -> dict:
-    """Rule name, parameters and input checksums for a Parquet file's metadata.
+    """Rule name, parameters and input checksums for a Parquet file's metadata, and the channel
+    names the source files give (``metadata.json``'s ``channel_names``) when the rule reads it.
 
     Inputs are identified by SHA-256, except the large ``.npy`` arrays: those derive
     deterministically from the sources whose checksums ``metadata.json`` records (and which
     are hashed here through that file).
     """
-    return {
+    record = {
         "rule": snakemake.rule,
         "params": dict(snakemake.params.items()),
         "inputs": {path: sha256sum(path) for path in snakemake.input if not str(path).endswith(".npy")},
     }
+    metadata = dict(snakemake.input.items()).get("metadata")
+    if metadata is not None:
+        record["channel_names"] = read_metadata(metadata)["channel_names"]
+    return record

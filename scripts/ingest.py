@@ -1,4 +1,4 @@
-"""Rule ingest: TIFF channel file(s) -> canonical stack.npy + metadata.json."""
+"""Rule ingest: the channels' image file(s) -> canonical stack.npy + metadata.json."""
 
 from pathlib import Path
 
@@ -9,7 +9,12 @@ from nucleocyto.steps import ingest
 
 def main(snakemake):
     sources = {
-        name: ChannelSource(Path(spec["path"]), spec["channel_index"])
+        name: ChannelSource(
+            Path(spec["path"]),
+            spec["channel_index"],
+            spec["series"],
+            None if spec["files"] is None else tuple(map(Path, spec["files"])),
+        )
         for name, spec in snakemake.params.sources.items()
     }
     ingest.run(

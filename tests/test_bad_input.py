@@ -84,8 +84,9 @@ TIFF_CASES = [
     Case("empty_file", "sample '<sample>', poi channel, <poi>: the file is empty.", separate("empty_file")),
     Case(
         "rgb",
-        "sample '<sample>', poi channel, <poi>: RGB (multi-sample) pixels are not supported; "
-        "save one channel per plane.",
+        "sample '<sample>', poi channel, <poi>: 8-bit RGB colour pixels are not supported; split the colours "
+        "into one file per channel (Fiji: Image > Color > Split Channels) or save the channels as a "
+        "multi-channel stack.",
         separate("rgb"),
     ),
     Case(

@@ -9,9 +9,9 @@ import yaml
 from conftest import REPO
 
 
-def pins_from_requirements() -> dict[str, str]:
+def pins_from_requirements(path=REPO / "requirements.txt") -> dict[str, str]:
     pins = {}
-    for line in (REPO / "requirements.txt").read_text().splitlines():
+    for line in path.read_text().splitlines():
         line = line.split("#")[0].strip()
         if line:
             name, version = line.split("==")
@@ -28,6 +28,8 @@ def pins_from_environment(path=REPO / "environment.yml") -> dict[str, str]:
                 name, version = line.split("==")
                 pins[name.lower()] = version
             continue
+        if dependency == "pip":  # the installer of the pip: section
+            continue
         name, version = re.split(r"=+", dependency, maxsplit=1)
         pins[name.strip().lower()] = version.strip()
     return pins
@@ -39,12 +41,17 @@ def test_every_requirement_is_pinned_in_environment_yml():
     assert requirements == environment
 
 
+def test_formats_environment_adds_the_formats_extra_to_the_environment():
+    formats = pins_from_environment(REPO / "environment-formats.yml")
+    assert formats == pins_from_environment() | pins_from_requirements(REPO / "requirements-formats.txt")
+
+
 def test_environment_uses_python_311():
     assert pins_from_environment()["python"] == "3.11"
 
 
 #: Packages the steps import; the rest of requirements.txt runs the workflow or the tests.
-RUNTIME = {"numpy", "scikit-image", "scipy", "tifffile", "pandas", "pyarrow", "matplotlib", "pyyaml"}
+RUNTIME = {"numpy", "scikit-image", "scipy", "tifffile", "imagecodecs", "pandas", "pyarrow", "matplotlib", "pyyaml"}
 
 
 def test_rule_environment_pins_the_runtime_at_the_requirements_versions():

@@ -3,9 +3,10 @@
 The library behind the Snakemake workflow, in layers; a module imports only from its own layer
 or the layers listed before it (tests/test_layout.py checks it):
 
-- :mod:`nucleocyto.errors`, :mod:`nucleocyto.config`: the user-facing error and every setting
-  (standard library and pandas only, so the workflow checks them when it is parsed).
-- :mod:`nucleocyto.io` (files: TIFF sources, ``.npy`` stacks, Parquet and HTML tables) and
+- :mod:`nucleocyto.errors`, :mod:`nucleocyto.filenames`, :mod:`nucleocyto.config`: the
+  user-facing error, the file names of per-timepoint series, and every setting with the sample
+  sheet (standard library and pandas only, so the workflow checks them when it is parsed).
+- :mod:`nucleocyto.io` (files: image sources, ``.npy`` stacks, Parquet and HTML tables) and
   :mod:`nucleocyto.system` (threads, memory maps, page cache, allocator).
 - :mod:`nucleocyto.segment`, :mod:`nucleocyto.measure`, :mod:`nucleocyto.coloc`: pure
   computations on the arrays of one frame (or the tables of one movie); no file, thread or

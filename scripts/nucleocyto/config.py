@@ -10,6 +10,8 @@ the TIFF readers.
 
 from __future__ import annotations
 
+import csv
+import difflib
 import math
 import re
 from collections.abc import Mapping
@@ -20,6 +22,7 @@ import pandas as pd
 
 from . import CHANNELS
 from .errors import InputError
+from .filenames import SERIES_SUFFIXES, is_pattern, series_files, series_stem
 
 #: Automatic threshold methods, named as scikit-image's ``threshold_<name>``; a number instead
 #: of a name is a manual threshold (counts).
@@ -226,8 +229,12 @@ SAMPLE_ID = re.compile(rf"(?!.*\.\.){SAMPLE_ID_CHARS}")
 #: Sheet columns that name the channel files: one file per channel, or one multi-channel file.
 SEPARATE_FILES = ("poi", "nucleus")
 COMBINED_FILE = ("image", "poi_channel", "nucleus_channel")
-_INTEGER_COLUMNS = ("poi_channel", "nucleus_channel")
-_FLOAT_COLUMNS = ("frame_interval_s", "pixel_size_um")
+
+#: Column separator by sheet suffix; any other suffix is tab-separated.
+SEPARATORS = {".csv": ","}
+
+#: pandas dtype of a column by its JSON-schema type; other columns stay text.
+_DTYPES = {"integer": "Int64", "number": "float64"}
 
 
 @dataclass(frozen=True)
@@ -237,54 +244,74 @@ class ChannelSource:
     Attributes
     ----------
     path : Path
-        TIFF file.
+        As written in the sample sheet: an image file (TIFF, or a vendor format), a folder or a
+        glob pattern.
     channel_index : int or None
-        Index along the file's C axis for a multi-channel file; None for a one-channel file.
+        Index along the file's channel axis for a multi-channel file; None for a one-channel file.
+    series : int or None
+        0-based series (position) of a multi-series file; None for a file of one series.
+    files : tuple of Path or None
+        For a folder or a pattern, the files of the per-timepoint series in natural order (one
+        time point each); None when ``path`` is one image.
     """
 
     path: Path
     channel_index: int | None = None
+    series: int | None = None
+    files: tuple[Path, ...] | None = None
+
+    @property
+    def inputs(self) -> tuple[Path, ...]:
+        """Every file the channel is read from."""
+        return self.files if self.files is not None else (self.path,)
 
 
-def load_sample_sheet(path: str | Path) -> pd.DataFrame:
-    """Read a tab-separated sample sheet and check it row by row.
+def sample_columns(schema: Mapping) -> dict[str, str]:
+    """{column: JSON-schema type} of every column the samples schema
+    (``workflow/schemas/samples.schema.yaml``, parsed) knows; the single list of sheet columns."""
+    return {name: spec.get("type", "string") for name, spec in schema["properties"].items()}
 
-    Columns: ``sample`` (id), then either ``poi`` and ``nucleus`` (one TIFF per channel: the
-    POI and the nuclear marker) or ``image``, ``poi_channel`` and ``nucleus_channel`` (one
-    multi-channel TIFF, 0-based channel indices); optional ``condition``, ``frame_interval_s``
-    (s) and ``pixel_size_um`` (µm).
+
+def load_sample_sheet(path: str | Path, schema: Mapping) -> pd.DataFrame:
+    """Read a sample sheet and check it row by row.
+
+    The sheet is tab-separated (comma-separated when named ``.csv``), one header line, then one
+    row per sample; blank lines and lines starting with ``#`` are skipped. Cells are text as
+    written (``NA``, ``None`` and ``null`` stay text; ``#`` inside a cell is part of it). Its
+    columns are those of ``schema`` (the parsed samples schema): ``sample`` (id), then either
+    ``poi`` and ``nucleus`` (one image per channel) or ``image``, ``poi_channel`` and
+    ``nucleus_channel`` (one multi-channel image, 0-based channel indices); each image a file, a
+    folder or a glob pattern (a per-timepoint series); optional ``series`` (0-based position of
+    a multi-series file), ``condition``, ``frame_interval_s`` (s), ``pixel_size_um`` (µm), ...
 
     Returns
     -------
     DataFrame
-        Indexed by sample id; integer columns as pandas ``Int64``, calibration as float64 with
-        NaN where not given.
+        Indexed by sample id; ``integer`` columns as pandas ``Int64``, ``number`` columns as
+        float64 (NaN where not given), text columns as str or None where empty.
 
     Raises
     ------
     InputError
-        One sentence naming the sheet, the sample and the problem: a missing column, an unsafe
-        or duplicate id, a bad number, or a TIFF path that is not an existing file (paths are
-        relative to the working directory).
+        One sentence naming the sheet, the sample and the problem: an unreadable or
+        comma-separated sheet, an unknown or duplicate column, an unsafe or duplicate id, a
+        bad number, or an image that is not an existing file, a folder of TIFFs or a pattern
+        matching files (paths are relative to the working directory).
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"sample sheet {path}: file not found.")
-    try:
-        sheet = pd.read_csv(path, sep="\t", dtype=str, comment="#", skip_blank_lines=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(f"sample sheet {path}: not a readable tab-separated table ({exc}).") from None
-    sheet.columns = [c.strip() for c in sheet.columns]
+    columns = sample_columns(schema)
+    header, rows = _read_table(path)
+    _check_header(header, columns, path)
+    sheet = pd.DataFrame(rows, columns=header, dtype=object).replace("", None)
     if "sample" not in sheet.columns:
         raise InputError(f"sample sheet {path}: missing the 'sample' column.")
     if sheet.empty:
         raise InputError(f"sample sheet {path}: no samples listed.")
-    sheet = sheet.apply(lambda column: column.str.strip())
-    for column in _INTEGER_COLUMNS + _FLOAT_COLUMNS:
-        if column in sheet.columns:
-            sheet[column] = _numeric(sheet, column, path, integer=column in _INTEGER_COLUMNS)
-    for row in sheet.itertuples(index=False):
-        _check_row(row._asdict(), path)
+    for column in sheet.columns:
+        if columns[column] in _DTYPES:
+            sheet[column] = _numeric(sheet, column, path, integer=columns[column] == "integer")
+    for row in sheet.to_dict("records"):
+        _check_row(row, path)
     duplicated = sheet["sample"][sheet["sample"].duplicated()].unique()
     if len(duplicated):
         raise InputError(f"sample sheet {path}: sample id {duplicated[0]!r} appears more than once.")
@@ -292,14 +319,57 @@ def load_sample_sheet(path: str | Path) -> pd.DataFrame:
 
 
 def channel_sources(row: Mapping) -> dict[str, ChannelSource]:
-    """``{"poi": ChannelSource, "marker": ChannelSource}`` of one sample-sheet row."""
+    """``{"poi": ChannelSource, "marker": ChannelSource}`` of one sample-sheet row, with the
+    files of per-timepoint series listed (globbed now)."""
+    series = int(row["series"]) if _has(row, "series") else None
+
+    def source(column: str, channel_index: int | None = None) -> ChannelSource:
+        files = series_files(row[column])
+        return ChannelSource(Path(row[column]), channel_index, series, None if files is None else tuple(files))
+
     if _has(row, "image"):
-        image = Path(row["image"])
-        return {
-            "poi": ChannelSource(image, int(row["poi_channel"])),
-            "marker": ChannelSource(image, int(row["nucleus_channel"])),
-        }
-    return {"poi": ChannelSource(Path(row["poi"])), "marker": ChannelSource(Path(row["nucleus"]))}
+        return {"poi": source("image", int(row["poi_channel"])), "marker": source("image", int(row["nucleus_channel"]))}
+    return {"poi": source("poi"), "marker": source("nucleus")}
+
+
+def _read_table(path: Path) -> tuple[list[str], list[list[str]]]:
+    """(header, rows) of the sheet's cells, stripped; rows padded to the header's length."""
+    if not path.is_file():
+        raise InputError(f"sample sheet {path}: file not found.")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"sample sheet {path}: not a readable text file ({exc.reason}).") from None
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    if not lines:
+        raise InputError(f"sample sheet {path}: the file is empty (no header line).")
+    separator = SEPARATORS.get(path.suffix.lower(), "\t")
+    if separator == "\t" and "\t" not in lines[0] and "," in lines[0]:
+        raise InputError(
+            f"sample sheet {path}: the columns are separated by commas, not tabs; save it "
+            "tab-separated, or name it .csv to have it read as comma-separated."
+        )
+    header, *rows = ([cell.strip() for cell in cells] for cells in csv.reader(lines, delimiter=separator))
+    for number, row in enumerate(rows, 2):
+        if len(row) > len(header):
+            raise InputError(
+                f"sample sheet {path}: data line {number} has {len(row)} cells but the header has {len(header)}."
+            )
+        row.extend([""] * (len(header) - len(row)))
+    return header, rows
+
+
+def _check_header(header: list[str], columns: Mapping[str, str], path: Path) -> None:
+    """Every column name known to the schema, and given once."""
+    for name in header:
+        if name not in columns:
+            close = difflib.get_close_matches(name, list(columns), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise InputError(
+                f"sample sheet {path}: unknown column {name!r}{hint}; the known columns are {', '.join(columns)}."
+            )
+        if header.count(name) > 1:
+            raise InputError(f"sample sheet {path}: column {name!r} appears more than once.")
 
 
 def _check_row(row: dict, path: Path) -> None:
@@ -321,8 +391,30 @@ def _check_row(row: dict, path: Path) -> None:
     if combined and row["poi_channel"] == row["nucleus_channel"]:
         raise InputError(f"sample sheet {path}, sample {sample!r}: poi_channel and nucleus_channel are the same.")
     for column in SEPARATE_FILES if separate else ("image",):
-        if not Path(row[column]).is_file():
-            raise InputError(f"sample sheet {path}, sample {sample!r}: {column} file {row[column]} not found.")
+        _check_image(row[column], column, f"sample sheet {path}, sample {sample!r}")
+
+
+def _check_image(text: str, column: str, where: str) -> None:
+    """``text`` names an existing file (or OME-Zarr folder), or a folder or pattern whose files
+    form one series (their names differ only in the time number)."""
+    files = series_files(text)
+    pattern = is_pattern(text)
+    kind = "pattern" if pattern else "folder"
+    if files is None:
+        if not Path(text).exists():
+            raise InputError(f"{where}: {column} file {text} not found.")
+    elif not files:
+        found = "matches no file" if pattern else f"holds no TIFF file ({', '.join(SERIES_SUFFIXES)})"
+        raise InputError(f"{where}: {column} {kind} {text} {found}.")
+    else:
+        stems = list(dict.fromkeys(series_stem(file) for file in files))
+        if len(stems) > 1:
+            example = (Path(text).parent if pattern else Path(text)) / stems[0].replace("#", "*")
+            raise InputError(
+                f"{where}: {column} {kind} {text} {'matches' if pattern else 'holds'} {len(stems)} series "
+                f"({', '.join(stems[:4])}{', ...' if len(stems) > 4 else ''}); name one with a pattern "
+                f"such as {example}."
+            )
 
 
 def _numeric(sheet: pd.DataFrame, column: str, path: Path, integer: bool) -> pd.Series:

@@ -182,9 +182,10 @@ class DropBehind:
     """
 
     def __init__(self, path: str | Path, readers: int):
-        self._fd = os.open(path, os.O_RDONLY) if hasattr(os, "posix_fadvise") else None
+        self._path = Path(path)
         self._passed = [0] * readers
         self._dropped = 0
+        self._closed = False
         self._lock = threading.Lock()
 
     def __enter__(self) -> DropBehind:
@@ -203,18 +204,24 @@ class DropBehind:
                 self._dropped = upto
 
     def close(self) -> None:
-        """Drop every page of the file and close it."""
-        if self._fd is not None:
+        """Drop every page of the file."""
+        if not self._closed:
             self._drop(0, 0)
-            os.close(self._fd)
-            self._fd = None
+            self._closed = True
 
     def _drop(self, offset: int, length: int) -> None:
         """Advise the kernel to drop ``length`` bytes from ``offset`` (0 = to the end of the file).
-        Advice only: a file system that refuses it (an error) keeps its pages, nothing else changes."""
-        if self._fd is not None:
-            with contextlib.suppress(OSError):
-                os.posix_fadvise(self._fd, offset, length, os.POSIX_FADV_DONTNEED)
+        The file is opened for the advice only, so a sample of thousands of files holds no
+        descriptors. Advice only: a file system that refuses it (an error) keeps its pages,
+        nothing else changes."""
+        if not hasattr(os, "posix_fadvise"):
+            return
+        with contextlib.suppress(OSError):
+            fd = os.open(self._path, os.O_RDONLY)
+            try:
+                os.posix_fadvise(fd, offset, length, os.POSIX_FADV_DONTNEED)
+            finally:
+                os.close(fd)
 
 
 #: ``mallopt`` parameters (glibc ``malloc.h``).

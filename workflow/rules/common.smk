@@ -33,10 +33,11 @@ def check_schema(records, schema_file, where):
             raise WorkflowError(f"{where}: {field}: {message}." if field else f"{where}: {message}.")
 
 
+SAMPLES_SCHEMA = yaml.safe_load((SCHEMAS / "samples.schema.yaml").read_text())
 check_schema([config], "config.schema.yaml", CONFIG_SOURCE)
 try:
     check_config(config)
-    SAMPLES = load_sample_sheet(config["samples"])
+    SAMPLES = load_sample_sheet(config["samples"], SAMPLES_SCHEMA)
 except InputError as error:
     raise WorkflowError(str(error)) from None
 except ValueError as error:
@@ -53,29 +54,36 @@ wildcard_constraints:
 
 
 # Plain dicts, built once: input functions run for every job, and a pandas row lookup per call
-# adds seconds to building the DAG of a thousand samples.
+# adds seconds to building the DAG of a thousand samples. Per-timepoint series (folders, glob
+# patterns) are listed here, once, with pathlib: the ingest job checks the files themselves.
 SAMPLE_ROWS = SAMPLES.to_dict("index")
+SAMPLE_SOURCES = {sample: channel_sources(row) for sample, row in SAMPLE_ROWS.items()}
 
 
 def sample_row(wildcards):
     return SAMPLE_ROWS[wildcards.sample]
 
 
-def tiff_inputs(wildcards):
-    """The TIFF file(s) of one sample."""
-    return sample_tiffs(wildcards.sample)
+def image_inputs(wildcards):
+    """Every image file of one sample (each file of a series), so a changed file reruns it."""
+    return sample_images(wildcards.sample)
 
 
-def sample_tiffs(sample):
-    """The TIFF file(s) of ``sample``, sorted paths."""
-    return sorted({str(s.path) for s in channel_sources(SAMPLE_ROWS[sample]).values()})
+def sample_images(sample):
+    """The image file(s) of ``sample``, sorted paths."""
+    return sorted({str(path) for source in SAMPLE_SOURCES[sample].values() for path in source.inputs})
 
 
 def ingest_sources(wildcards):
-    """Plain {channel: {path, channel_index}} parameters of one sample."""
+    """Plain {channel: {path, channel_index, series, files}} parameters of one sample."""
     return {
-        name: {"path": str(s.path), "channel_index": s.channel_index}
-        for name, s in channel_sources(sample_row(wildcards)).items()
+        name: {
+            "path": str(source.path),
+            "channel_index": source.channel_index,
+            "series": source.series,
+            "files": None if source.files is None else [str(path) for path in source.files],
+        }
+        for name, source in SAMPLE_SOURCES[wildcards.sample].items()
     }
 
 
@@ -135,19 +143,24 @@ def all_outputs():
     return outputs + summary + ["results/figures/summary.png", "results/figures/summary.svg"]
 
 
-# Cluster resources (docs/cluster.md): cheap callables on the size of the sample's TIFF file(s),
+# Cluster resources (docs/cluster.md): cheap callables on the size of the sample's image file(s),
 # which exists before any of its jobs runs (a group job's totals skip values that depend on
 # not-yet-written inputs). A retry (--retries) doubles them. SLURM's --cpus-per-task is the
 # rule's threads (the executor plugin's default), so it needs no callable here.
 def movie_mb(wildcards):
-    """Total size (MB) of a sample's TIFF file(s), from os.stat (once per sample: each of its
+    """Total size (MB) of a sample's image file(s), from os.stat (once per sample: each of its
     five jobs asks twice, for mem_mb and runtime)."""
     return _movie_mb(wildcards.sample)
 
 
 @functools.cache
 def _movie_mb(sample):
-    return sum(Path(path).stat().st_size for path in sample_tiffs(sample)) / 1e6
+    return sum(_size_bytes(Path(path)) for path in sample_images(sample)) / 1e6
+
+
+def _size_bytes(path):
+    """Bytes of a file, or of the files in an image folder (OME-Zarr)."""
+    return path.stat().st_size if path.is_file() else sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
 def memory_mb(per_movie_mb):

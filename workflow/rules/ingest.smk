@@ -1,7 +1,7 @@
 rule ingest:
-    """TIFF channel file(s) -> canonical (T, C, Y, X) stack.npy + metadata.json."""
+    """Image file(s) of the two channels (TIFF, series, vendor formats) -> canonical (T, C, Y, X) stack.npy + metadata.json."""
     input:
-        tiff_inputs,
+        image_inputs,
     output:
         stack="results/{sample}/stack.npy",
         metadata="results/{sample}/metadata.json",

@@ -1,3 +1,4 @@
-"""Files: TIFF sources (:mod:`.tiff`, :mod:`.sources`), ``.npy`` stacks and metadata
-(:mod:`.stacks`), Parquet and HTML tables (:mod:`.tables`), atomic outputs (:mod:`.atomic`) and
-checksums (:mod:`.checksum`)."""
+"""Files: image sources (:mod:`.readers` over :mod:`.tiff` and :mod:`.vendor`, per-timepoint
+:mod:`.series`, their common :mod:`.images` types, a sample's :mod:`.sources`), ``.npy`` stacks
+and metadata (:mod:`.stacks`), Parquet and HTML tables (:mod:`.tables`), atomic outputs
+(:mod:`.atomic`) and checksums (:mod:`.checksum`)."""

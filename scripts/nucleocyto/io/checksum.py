@@ -11,7 +11,14 @@ from pathlib import Path
 
 
 def sha256sum(path: str | Path, chunk_bytes: int = 1 << 20, progress: Callable[[int], None] | None = None) -> str:
-    """Hex SHA-256 of a file, read in chunks; ``progress(bytes hashed so far)`` after each chunk."""
+    """Hex SHA-256 of a file, read in chunks; ``progress(bytes hashed so far)`` after each chunk.
+
+    A folder (an OME-Zarr image) is hashed as the text listing its files' SHA-256 and relative
+    paths, one ``<sha256>  <path>`` line each, in sorted order."""
+    if Path(path).is_dir():
+        files = sorted(p for p in Path(path).rglob("*") if p.is_file())
+        listing = "".join(f"{sha256sum(file)}  {file.relative_to(path).as_posix()}\n" for file in files)
+        return hashlib.sha256(listing.encode()).hexdigest()
     digest = hashlib.sha256()
     done = 0
     with open(path, "rb") as handle:

@@ -1,5 +1,5 @@
-"""Rule ingest: a sample's source TIFFs -> the canonical (T, C, Y, X) ``stack.npy`` and
-``metadata.json``."""
+"""Rule ingest: a sample's source images (TIFFs, per-timepoint series, vendor formats) -> the
+canonical (T, C, Y, X) ``stack.npy`` and ``metadata.json``."""
 
 from __future__ import annotations
 
@@ -85,8 +85,8 @@ def _copy_and_hash(layout: SampleLayout, stack_path: str | Path, threads: int) -
         stack = files.enter_context(FrameWriter(tmp, layout.shape, layout.dtype, background=threads > 1))
         for t, frame in enumerate(map_frames(reader.read, layout.shape[0])):
             stack.write(frame)
-            for path, start in reader.start_offsets(t).items():  # frames 0..t are copied
-                drops[path].passed(copier, start)
+            for path, done in reader.copied(t).items():
+                drops[path].passed(copier, done)
         for path in layout.paths:
             drops[path].passed(copier, path.stat().st_size)
         return {path: hashing[path].result() if path in hashing else checksum(path) for path in layout.paths}
