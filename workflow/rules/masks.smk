@@ -9,8 +9,8 @@ rule masks:
     output:
         nuclei="results/{sample}/nuclei.npy",
         cytoplasm="results/{sample}/cytoplasm.npy",
-        qc="results/{sample}/qc.parquet",
-        lineage="results/{sample}/lineage.parquet",
+        qc=sample_report("results/{sample}/qc.parquet", "qc_parquet", "QC table"),
+        lineage=sample_report("results/{sample}/lineage.parquet", "lineage", "lineage of the tracks"),
     log:
         "logs/masks/{sample}.log",
     benchmark:
