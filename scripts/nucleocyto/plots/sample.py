@@ -62,7 +62,7 @@ def overlay_montage(
 
     A frame larger than ``crop_px`` is shown as a zoomed crop (:func:`nucleocyto.plots.data.crop_window`)
     after a first panel with the whole field of the first frame, outlines only and the crop
-    marked. Only the frames shown are read (memory-mapped stacks of any length are fine).
+    marked and no ids. Only the frames shown are read (memory-mapped stacks of any length are fine).
 
     Parameters
     ----------
@@ -93,7 +93,7 @@ def overlay_montage(
     if whole:
         ax = next(panels)
         ax.imshow(images[0], cmap="gray", vmin=low, vmax=high)
-        _outline_cells(ax, first_nuclei, np.asarray(cytoplasm[frames[0]]), panel_w * 72 / width)
+        _outline_cells(ax, first_nuclei, np.asarray(cytoplasm[frames[0]]), points_per_px=None)
         _mark_crop(ax, window, frames[0], pixel_size_um)
     for ax, t, image in zip(panels, frames, images):
         shown = ax.imshow(image[region], cmap="gray", vmin=low, vmax=high)
@@ -136,18 +136,18 @@ def _mark_crop(ax, window: tuple[slice, slice], frame: int, pixel_size_um: float
 ID_SIZE_PT = 6.0
 
 
-def _outline_cells(ax, nuclei: np.ndarray, cytoplasm: np.ndarray, points_per_px: float) -> None:
+def _outline_cells(ax, nuclei: np.ndarray, cytoplasm: np.ndarray, points_per_px: float | None) -> None:
     """The outlines of the (Y, X) nucleus and cytoplasm label images (every object's edge,
     borders between touching cells included), and each nucleus's id at its centre where the
-    nucleus is at least as wide and tall on the page (``points_per_px`` points per image pixel)
-    as its number in :data:`ID_SIZE_PT` text (white with a dark outline)."""
+    nucleus is at least as wide and tall on the page (``points_per_px`` points per image pixel;
+    None: no ids) as its number in :data:`ID_SIZE_PT` text (white with a dark outline)."""
     overlay = np.zeros((*nuclei.shape, 4))
     for labels, key in ((np.where(nuclei == 0, cytoplasm, 0), "cytoplasm"), (nuclei, "nucleus")):
         overlay[label_edges(labels)] = to_rgba(COLORS[key])
     ax.imshow(overlay, interpolation="nearest")
     pixels = labelled_pixels(nuclei)
     ids = np.flatnonzero(np.bincount(pixels.labels))
-    if not len(ids):
+    if not len(ids) or points_per_px is None:
         return
     rows, cols = np.divmod(pixels.index, nuclei.shape[1])
     extent = {}
