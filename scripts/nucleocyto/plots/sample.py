@@ -98,7 +98,7 @@ def overlay_montage(
     for ax, t, image in zip(panels, frames, images):
         shown = ax.imshow(image[region], cmap="gray", vmin=low, vmax=high)
         _outline_cells(ax, np.asarray(nuclei[t])[region], np.asarray(cytoplasm[t])[region], panel_w * 72 / crop_w)
-        ax.set_title(time_label(t, n_frames, frame_interval_s), fontsize="medium")
+        ax.set_title(time_label(t, n_frames, frame_interval_s), fontsize="medium" if panel_w >= 1.6 else "small")
         ax.set_axis_off()
     for ax in axes.flat[n_panels:]:
         ax.set_visible(False)
@@ -126,7 +126,7 @@ def _mark_crop(ax, window: tuple[slice, slice], frame: int, pixel_size_um: float
     rows, cols = window
     corner = (cols.start - 0.5, rows.start - 0.5)
     ax.add_patch(Rectangle(corner, cols.stop - cols.start, rows.stop - rows.start, fill=False, ec="yellow", lw=1.0))
-    ax.set_title(f"whole field, frame {frame}", fontsize="medium")
+    ax.set_title(f"whole field, frame {frame}", fontsize="small")
     ax.set_axis_off()
     if pixel_size_um:
         _scale_bar(ax, pixel_size_um, ax.get_images()[0].get_array().shape[1])

@@ -39,6 +39,10 @@ def run(
     least ``min_area_um2`` (:func:`nucleocyto.plots.data.counted_cells`).
     """
     metadata = read_metadata(inputs["metadata"])
+
+    def write(name: str, build: Callable, *args) -> None:
+        save(build(*args), outputs[name], outputs[f"{name}_svg"], params.dpi)
+
     try:
         shown = montage_frames(metadata["shape"][0], params.montage_frames)
     except InputError as error:
@@ -59,7 +63,10 @@ def run(
     )
     mask_movie(*arrays, outputs["movie"], sample)
     all_cells, pooled = split_cells(pd.read_parquet(inputs["cells"]))
-    cells = _cell_figures(sample, inputs, outputs, params, min_area_um2, metadata, all_cells, pooled)
+    cells, excluded = counted_cells(all_cells, metadata["shape"][0], params.min_track_frames, min_area_um2)
+    note = _excluded_note(cells["cell_id"].nunique(), excluded, params.min_track_frames, min_area_um2)
+    correlation = pd.read_parquet(inputs["correlation"], columns=["frame", "scope", "cell_id", "pearson_r"])
+    _cell_figures(write, sample, metadata, cells, pooled, correlation, params.max_cells, note)
     table = cell_summary(all_cells, pooled, pd.read_parquet(inputs["translocation"]), metadata["pixel_size_um"])
     used = table["cell"].isin(["all, pooled", *map(str, cells["cell_id"].unique())])
     table.insert(2, "in figures", used.map({True: "yes", False: "no"}))
@@ -71,24 +78,19 @@ def run(
 
 
 def _cell_figures(
+    write: Callable,
     sample: str,
-    inputs: Mapping[str, str | Path],
-    outputs: Mapping[str, str | Path],
-    params: FigureParams,
-    min_area_um2: float,
     metadata: dict,
-    all_cells: pd.DataFrame,
+    cells: pd.DataFrame,
     pooled: pd.DataFrame,
-) -> pd.DataFrame:
-    """The figures drawn from the cells and correlation tables; returns the single-cell rows
-    they use (:func:`nucleocyto.plots.data.counted_cells`)."""
+    correlation: pd.DataFrame,
+    max_cells: int,
+    note: str,
+) -> None:
+    """The figures drawn from the single cells ``cells`` (the counted tracks), the pooled rows
+    and the correlation table, each saved by ``write(name, builder, *arguments)``; ``note`` ends
+    their titles."""
     interval, n_frames = metadata["frame_interval_s"], metadata["shape"][0]
-
-    def write(name: str, build: Callable, *args) -> None:
-        save(build(*args), outputs[name], outputs[f"{name}_svg"], params.dpi)
-
-    cells, excluded = counted_cells(all_cells, n_frames, params.min_track_frames, min_area_um2)
-    note = _excluded_note(cells["cell_id"].nunique(), excluded, params.min_track_frames, min_area_um2)
     write(
         "timecourse",
         draw.timecourse,
@@ -99,23 +101,18 @@ def _cell_figures(
         f"{sample}: POI in nucleus and cytoplasm{note}",
     )
     write("ratio", draw.ratio, cells, pooled, n_frames, interval, f"{sample}: nuclear / cytoplasmic POI ratio{note}")
-    correlation = pd.read_parquet(inputs["correlation"], columns=["frame", "scope", "cell_id", "pearson_r"])
     counted = (correlation["scope"] != "cell") | correlation["cell_id"].isin(cells["cell_id"])
     title = f"{sample}: pixel correlation per frame{note}"
     write("correlation", draw.correlation_over_time, correlation[counted], n_frames, interval, title)
     write("scatter", draw.scatter, cells, pooled, n_frames, interval, f"{sample}: nuclear vs cytoplasmic POI{note}")
-    ids = select_cells(cells, params.max_cells)
+    ids = select_cells(cells, max_cells)
     n_ids = cells["cell_id"].nunique()
     shown_ids = f"all {n_ids} tracks" if len(ids) == n_ids else f"{len(ids)} of {n_ids} tracks (most frames)"
     write("cells", draw.cell_panels, cells, ids, n_frames, interval, f"{sample}: POI per cell, {shown_ids}{note}")
-    return cells
 
 
 def _excluded_note(kept: int, excluded: int, min_track_frames: int, min_area_um2: float) -> str:
     """A second title line saying how many tracks the per-cell statistics use and leave out."""
     if not excluded:
         return ""
-    return (
-        f"\nsingle cells: {kept} tracks; {excluded} left out "
-        f"(< {min_track_frames} frames or nucleus < {min_area_um2:g} µm²)"
-    )
+    return f"\n{kept} tracks; {excluded} left out (< {min_track_frames} frames or < {min_area_um2:g} µm²)"
