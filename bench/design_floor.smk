@@ -38,6 +38,8 @@ rule masks:
     output:
         "results/{sample}/nuclei.npy",
         "results/{sample}/cytoplasm.npy",
+        "results/{sample}/qc.parquet",
+        "results/{sample}/lineage.parquet",
     log:
         "logs/masks/{sample}.log",
     benchmark:
@@ -87,6 +89,7 @@ rule figures:
         "results/{sample}/correlation.parquet",
     output:
         expand("results/{{sample}}/figures/{figure}.png", figure=FIGURES),
+        "results/{sample}/figures/masks.gif",
     log:
         "logs/figures/{sample}.log",
     benchmark:

@@ -1,6 +1,7 @@
 """Rule summary_figures: the summary figure (PNG + SVG) and table across all samples."""
 
 from _snakemake import run
+from nucleocyto.config import QCParams
 from nucleocyto.steps import summary_figures
 
 
@@ -8,9 +9,13 @@ def main(snakemake):
     summary_figures.run(
         snakemake.input.summary,
         snakemake.input.cells,
+        snakemake.input.qc,
         snakemake.params.conditions,
         snakemake.output,
         snakemake.params.dpi,
+        snakemake.params.min_track_frames,
+        snakemake.params.min_area_um2,
+        QCParams(**snakemake.params.qc),
     )
 
 

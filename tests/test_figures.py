@@ -11,21 +11,24 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.image import imread
+from PIL import Image
 
 from nucleocyto.coloc.temporal import temporal_correlations
 from nucleocyto.errors import InputError
 from nucleocyto.io.tables import write_html
 from nucleocyto.measure.cells import cell_table
 from nucleocyto.plots import sample as draw
-from nucleocyto.plots.data import montage_frames, select_cells, split_cells, spread
+from nucleocyto.plots.data import counted_cells, crop_window, montage_frames, select_cells, split_cells, spread
+from nucleocyto.plots.movie import mask_movie, track_colours
 from nucleocyto.plots.report import cell_summary, sample_table
 from nucleocyto.plots.style import PAGE_WIDTH_IN, save, time_axis
 from nucleocyto.plots.summary import NO_CONDITION, condition_groups, summary
+from nucleocyto.segment.labels import label_edges
 from nucleocyto.segment.nuclei import nucleus_labels
 from nucleocyto.segment.rings import ring_labels
 from nucleocyto.steps.correlate import correlate_stack
 from nucleocyto.steps.measure import measure_stack
-from nucleocyto.synthetic import grid_cells, render_movie
+from nucleocyto.synthetic import crowded_cells, grid_cells, render_movie
 
 N_FRAMES, SHAPE, INTERVAL_S, PIXEL_UM = 10, (120, 120), 30.0, 0.325
 
@@ -299,3 +302,69 @@ def test_frames_without_nuclei_still_give_every_figure_and_table(tmp_path, blank
     assert table.iloc[0]["nucleus area, median (µm²)"] == pytest.approx(
         np.median(areas) * PIXEL_UM**2 if areas else np.nan, nan_ok=True
     )
+
+
+def test_counted_cells_leave_out_short_tracks_and_small_nuclei():
+    cells = pd.DataFrame(
+        {
+            "cell_id": [1, 1, 1, 2, 3, 3, 3, 4, 4, 4],
+            "frame": [0, 1, 2, 0, 0, 1, 2, 0, 1, 2],
+            "track_frames": [3, 3, 3, 1, 3, 3, 3, 3, 3, 3],
+            "nucleus_area_um2": [50, 52, 51, 60, 2, 3, 2, np.nan, np.nan, np.nan],
+        }
+    )
+    kept, excluded = counted_cells(cells, 3, min_track_frames=5, min_area_um2=10)
+    assert sorted(kept["cell_id"].unique()) == [1, 4] and excluded == 2  # 2: one frame; 3: a speck
+    kept, excluded = counted_cells(cells, 40, min_track_frames=2, min_area_um2=10)
+    assert sorted(kept["cell_id"].unique()) == [1, 4] and excluded == 2
+
+
+def test_crop_window_holds_the_most_cells():
+    nuclei = np.zeros((200, 300), np.int32)
+    for k, (y, x) in enumerate([(150, 250), (160, 270), (180, 260), (20, 20)], start=1):
+        nuclei[y - 2 : y + 3, x - 2 : x + 3] = k
+    rows, cols = crop_window(nuclei, 64, "auto")
+    assert rows.stop - rows.start == 64 == cols.stop - cols.start
+    inside = [
+        (rows.start <= y < rows.stop) and (cols.start <= x < cols.stop) for y, x in [(150, 250), (160, 270), (180, 260)]
+    ]
+    assert all(inside)
+    assert crop_window(nuclei, 64, [190, 290]) == (slice(136, 200), slice(236, 300))
+    assert crop_window(nuclei, 300, "auto") is None
+
+
+@pytest.fixture(scope="module")
+def crowded():
+    """A 20-cell field larger than the crop, analysed with the classic masks."""
+    shape = (200, 260)
+    cells = crowded_cells(20, shape, 3, seed=2)
+    poi, marker, _ = render_movie(cells, 3, shape, seed=2)
+    return analyse(poi, marker, "crowded")
+
+
+def test_overlay_of_a_large_field_shows_a_crop_beside_the_whole_field(crowded):
+    nuclei = crowded["nuclei"].copy()
+    rows, cols = crop_window(nuclei[0], 96, "auto")
+    nuclei[:, rows.start + 2, cols.start + 2] = nuclei.max() + 1  # a one-pixel speck inside the crop
+    fig = draw.overlay_montage(crowded["stack"], nuclei, crowded["cytoplasm"], [0, 2], INTERVAL_S, PIXEL_UM, 4, "t", 96)
+    whole, *crops = [ax for ax in fig.axes if ax.get_visible() and ax.get_images()]
+    assert whole.get_title() == "whole field, frame 0" and not whole.texts, "no ids on the whole field"
+    assert len(crops) == 2 and crops[0].get_images()[0].get_array().shape == (96, 96)
+    assert crop_window(nuclei[0], 96, "auto") == (rows, cols)
+    ids = {int(text.get_text()) for text in crops[0].texts}
+    assert ids and ids <= set(np.unique(nuclei[0][rows, cols])) - {0}
+    assert nuclei.max() not in ids, "a speck too small to hold its number gets none"
+
+
+def test_mask_movie_follows_each_track_in_one_colour(tmp_path, movie):
+    shown = mask_movie(movie["stack"], movie["nuclei"], movie["cytoplasm"], tmp_path / "m.gif", "grid")
+    assert shown == list(range(N_FRAMES))
+    with Image.open(tmp_path / "m.gif") as gif:
+        assert gif.n_frames == N_FRAMES and gif.size == (360, 360 + 14)  # 120 px enlarged 3 times, a title line
+        gif.seek(4)
+        frame = np.asarray(gif.convert("RGB"))[14:]
+    colours = track_colours(int(movie["nuclei"].max()))
+    nuclei = np.repeat(np.repeat(movie["nuclei"][4], 3, axis=0), 3, axis=1)
+    for cell_id in np.unique(nuclei[nuclei > 0]):
+        edge = label_edges(nuclei) & (nuclei == cell_id)
+        assert (frame[edge] == colours[cell_id]).all(axis=-1).mean() > 0.9, cell_id

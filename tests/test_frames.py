@@ -136,7 +136,7 @@ def test_masks_of_a_frame_with_more_than_65535_nuclei_are_stored_as_int32(tmp_pa
     marker[1, ::2, ::2] = 1000
     stack = np.stack([marker, marker], axis=1)
     nuclei, cytoplasm = tmp_path / "n.npy", tmp_path / "c.npy"
-    counts = segment_stack(stack, nuclei, cytoplasm, MaskParams(), TrackParams("none"))
+    counts = segment_stack(stack, nuclei, cytoplasm, MaskParams(), TrackParams("none")).counts
     assert counts == [1, 65_536]
     stored = np.load(nuclei)
     assert stored.dtype == np.int32 and np.load(cytoplasm).dtype == np.int32
@@ -150,7 +150,7 @@ def test_threaded_steps_equal_one_thread(tmp_path):
     outputs = {}
     for threads in (1, 2):
         nuclei, cytoplasm = tmp_path / f"n{threads}.npy", tmp_path / f"c{threads}.npy"
-        counts = segment_stack(stack, nuclei, cytoplasm, MaskParams(), TrackParams("none"), threads=threads)
+        counts = segment_stack(stack, nuclei, cytoplasm, MaskParams(), TrackParams("none"), threads=threads).counts
         labels = np.load(nuclei), np.load(cytoplasm)
         outputs[threads] = (
             counts,

@@ -115,6 +115,7 @@ def test_report_embeds_every_figure_and_table_with_its_caption(report_run):
     workdir, samples, config = report_run
     results = report_results(workdir)
     per_sample = ("cells.html", "intensities.parquet", "cells.parquet", "correlation.parquet", "translocation.parquet")
+    per_sample += ("qc.html", "qc.parquet", "lineage.parquet", "figures/masks.gif")
     tables = [workdir / "results" / s / name for s in samples for name in per_sample]
     tables += [workdir / "results" / name for name in ("summary.html", "summary.parquet", "software.html")]
     expected = pngs(workdir, samples) + tables

@@ -128,3 +128,56 @@ def test_tracking_changes_only_ids_on_the_real_movie(real_movie, tmp_path):
     nuclei = outputs["overlap"][0]
     main = np.bincount(nuclei[0].ravel())[1:].argmax() + 1
     assert all((frame == main).sum() > 1000 for frame in nuclei), "the nucleus keeps its id all movie long"
+
+
+def lineage_of(tracker: Tracker) -> dict[int, tuple[int, int, int, int]]:
+    """{id: (parent, first frame, last frame, frames)} of every track so far."""
+    table = tracker.lineage()
+    return {
+        int(k): tuple(int(table[c][i]) for c in ("parent_id", "first_frame", "last_frame", "n_frames"))
+        for i, k in enumerate(table["cell_id"])
+    }
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_division_gives_two_daughters_with_their_mother_as_parent(method):
+    tracker = Tracker(TrackParams(method=method))
+    relabel(tracker, disks((20, 30), (20, 52), radius=6))
+    daughters = relabel(tracker, disks((20, 24), (20, 36), (20, 52), radius=4.2))  # 0.49 of its area each
+    third = relabel(tracker, disks((20, 23), (20, 37), (20, 52), radius=4.2))
+    assert id_at(daughters, 20, 24) == 3 and id_at(daughters, 20, 36) == 4 and id_at(daughters, 20, 52) == 2
+    assert (id_at(third, 20, 23), id_at(third, 20, 37)) == (3, 4)
+    assert lineage_of(tracker) == {1: (0, 0, 0, 1), 2: (0, 0, 2, 3), 3: (1, 1, 2, 2), 4: (1, 1, 2, 2)}
+    assert tracker.n_divisions == 1
+
+
+@pytest.mark.parametrize(
+    "daughters, why",
+    [
+        ([(20, 27), (20, 33)], "the two halves touch: one nucleus split by the segmentation"),
+        ([(20, 22), (20, 38)], "daughters as large as the mother"),
+    ],
+)
+def test_no_division_without_two_separate_smaller_daughters(daughters, why):
+    tracker = Tracker(TrackParams(method="overlap"))
+    relabel(tracker, disks((20, 30), radius=6))
+    radius = 3.2 if "touch" in why else 6
+    relabel(tracker, disks(*daughters, radius=radius))
+    assert tracker.n_divisions == 0, why
+    assert all(parent == 0 for parent, *_ in lineage_of(tracker).values())
+
+
+def test_divisions_can_be_turned_off_and_specks_never_divide():
+    frames = [disks((20, 30), radius=6), disks((20, 24), (20, 36), radius=4.2)]
+    for tracker in (Tracker(TrackParams(divisions=False)), Tracker(TrackParams(), min_cell_area_px=200)):
+        for frame in frames:
+            relabel(tracker, frame)
+        assert tracker.n_divisions == 0
+        assert lineage_of(tracker)[1] == (0, 0, 1, 2), "the mother continues as one daughter"
+
+
+def test_lineage_counts_frames_present_across_a_gap():
+    tracker = Tracker(TrackParams(method="overlap", max_gap_frames=1))
+    for frame in (disks((10, 10)), disks(), disks((10, 11)), disks((10, 11))):
+        relabel(tracker, frame)
+    assert lineage_of(tracker) == {1: (0, 0, 3, 3)}

@@ -57,6 +57,13 @@ class MaskParams:
         Drop nuclei with fewer pixels; 0 keeps all.
     max_area_px : int or None
         Drop nuclei with more pixels; None keeps all.
+    min_area_um2 : float
+        Nuclei smaller than this (µm²) are not counted as cells: they seed no whole cell, and
+        per-cell figures, summaries and QC counts leave them out; they stay in the masks and the
+        tables (see :meth:`min_cell_area_px`). Unused when the pixel size is unknown.
+    cytoplasm : str
+        ``"ring"`` (classic: the ring between ``ring_inner_px`` and ``ring_outer_px``) or
+        ``"cell"`` (the whole cell grown from the nucleus, minus the nucleus).
     ring_inner_px, ring_outer_px : int
         The cytoplasm ring holds pixels at Euclidean distance d from the nearest nucleus pixel
         with ``inner < d <= outer`` (px).
@@ -66,6 +73,20 @@ class MaskParams:
     ring_poi_threshold : str or float
         ``"none"`` keeps every ring pixel; a method name or number as for ``threshold``, applied
         to the raw POI frame, keeps only ring pixels strictly above it.
+    cell_channel : str
+        Channel the whole cells are grown on: ``"poi"`` or ``"cell"`` (a third channel named in
+        the sample sheet).
+    cell_smooth_sigma_px : float
+        Gaussian sigma applied to the cell channel before thresholding (px); 0 = raw.
+    cell_threshold : str or float
+        Cell bodies are the smoothed cell-channel pixels strictly above this threshold: a method
+        name or a number (counts), as for ``threshold``.
+    cell_max_distance_px : float
+        No cell pixel is farther than this from the nearest nucleus (px).
+    cell_regularization : float
+        Cost of a step of the propagation per pixel of distance, against the change of the
+        normalised cell channel: large values grow each cell towards the nearest nucleus, small
+        ones put borders where the channel changes (CellProfiler's regularization factor).
     """
 
     threshold: str | float = "otsu"
@@ -78,8 +99,22 @@ class MaskParams:
     max_area_px: int | None = None
     ring_inner_px: int = 3
     ring_outer_px: int = 5
+    min_area_um2: float = 10.0
+    cytoplasm: str = "ring"
     ring_contact_px: int = 0
     ring_poi_threshold: str | float = "none"
+    cell_channel: str = "poi"
+    cell_smooth_sigma_px: float = 1.0
+    cell_threshold: str | float = "otsu"
+    cell_max_distance_px: float = 50.0
+    cell_regularization: float = 0.05
+
+    def min_cell_area_px(self, pixel_size_um: float | None) -> int:
+        """Fewest pixels of a nucleus counted as a cell: ``min_area_um2`` in pixels of
+        ``pixel_size_um`` µm (rounded up), or 0 (every object) when the pixel size is unknown."""
+        if not pixel_size_um:
+            return 0
+        return math.ceil(self.min_area_um2 / pixel_size_um**2 - 1e-9)
 
     def __post_init__(self) -> None:
         if not 0 <= self.ring_inner_px < self.ring_outer_px:
@@ -102,11 +137,27 @@ class TrackParams:
         Largest centroid displacement between consecutive frames that may link (px).
     max_gap_frames : int
         A track missing for up to this many frames may be continued; 0 = no bridging.
+    divisions : bool
+        Detect divisions: a track whose nucleus gives way to two nuclei near it, each with
+        ``division_min_area_ratio`` to ``division_max_area_ratio`` of its area, ends there and
+        the two daughters start new tracks with it as their parent.
+    division_min_area_ratio, division_max_area_ratio : float
+        Range of a daughter's nucleus area as a fraction of the mother's last nucleus area.
     """
 
     method: str = "overlap"
     max_displacement_px: float = 15.0
     max_gap_frames: int = 1
+    divisions: bool = True
+    division_min_area_ratio: float = 0.25
+    division_max_area_ratio: float = 0.8
+
+    def __post_init__(self) -> None:
+        if not self.division_min_area_ratio < self.division_max_area_ratio:
+            raise ValueError(
+                f"tracking: need division_min_area_ratio < division_max_area_ratio, got "
+                f"{self.division_min_area_ratio} and {self.division_max_area_ratio}."
+            )
 
 
 @dataclass(frozen=True)
@@ -178,6 +229,15 @@ class FigureParams:
         Montage panels per row.
     max_cells : int
         Per-cell small multiples show at most this many cells (those present in the most frames).
+    min_track_frames : int
+        Per-cell figures and summaries use only tracks present in at least this many frames (or
+        in every frame of a shorter movie) whose nuclei are counted as cells
+        (``masks.min_area_um2``).
+    crop_px : int
+        Side of the zoomed crop of the overlay (px of the image); the whole field when it is
+        no larger.
+    crop : str or list of int
+        ``"auto"`` (the crop holding the most cells) or the [row, column] of its top left corner.
     dpi : int
         PNG resolution (dots per inch).
     """
@@ -185,7 +245,35 @@ class FigureParams:
     montage_frames: int | list[int] = 4
     montage_columns: int = 4
     max_cells: int = 50
+    min_track_frames: int = 5
+    crop_px: int = 128
+    crop: str | list[int] = "auto"
     dpi: int = 150
+
+
+@dataclass(frozen=True)
+class QCParams:
+    """Quality control (``config.yaml`` ``qc:``): when a sample gets a warning in the log and the
+    report. None of these changes a measured number.
+
+    Attributes
+    ----------
+    max_nucleus_coverage : float
+        Warn when the nuclei cover more than this fraction of a frame (a nuclear marker whose
+        objects fill the frame is likely a cytoplasmic channel).
+    max_objects_per_megapixel : float
+        Warn when a frame holds more nucleus objects than this per million pixels.
+    max_saturated_fraction : float
+        Warn when more than this fraction of a channel's pixels sit at the frame's maximum.
+    max_count_change : float
+        Warn when the number of nuclei counted as cells changes by more than this fraction (and
+        by 3 or more) from one frame to the next.
+    """
+
+    max_nucleus_coverage: float = 0.5
+    max_objects_per_megapixel: float = 4000.0
+    max_saturated_fraction: float = 0.01
+    max_count_change: float = 0.3
 
 
 #: The dataclass of each configuration section.
@@ -195,6 +283,7 @@ SECTIONS = {
     "background": BackgroundParams,
     "correlation": CorrelationParams,
     "figures": FigureParams,
+    "qc": QCParams,
 }
 
 
@@ -235,6 +324,11 @@ SEPARATORS = {".csv": ","}
 
 #: pandas dtype of a column by its JSON-schema type; other columns stay text.
 _DTYPES = {"integer": "Int64", "number": "float64"}
+
+#: Optional columns of images the masks step reads besides the movie: a third channel to grow
+#: whole cells on (``cell``, or ``cell_channel`` of ``image``) and label images made elsewhere
+#: (a TIFF stack, or a folder or pattern such as ``masks/nuclei_*.tif`` naming one TIFF per frame).
+LABEL_COLUMNS = ("nucleus_labels", "cell_labels")
 
 
 @dataclass(frozen=True)
@@ -372,6 +466,29 @@ def _check_header(header: list[str], columns: Mapping[str, str], path: Path) -> 
             raise InputError(f"sample sheet {path}: column {name!r} appears more than once.")
 
 
+def cell_source(row: Mapping) -> ChannelSource | None:
+    """The third channel of one sample-sheet row (``cell``, or ``cell_channel`` of ``cell`` or
+    ``image``), or None when the row names none."""
+    index = int(row["cell_channel"]) if _has(row, "cell_channel") else None
+    if _has(row, "cell"):
+        return ChannelSource(Path(row["cell"]), index)
+    if index is None:
+        return None
+    files = series_files(row["image"])
+    series = int(row["series"]) if _has(row, "series") else None
+    return ChannelSource(Path(row["image"]), index, series, None if files is None else tuple(files))
+
+
+def label_files(row: Mapping, column: str) -> list[Path] | None:
+    """The label TIFF(s) named in ``column`` (one of :data:`LABEL_COLUMNS`) of a sample-sheet row:
+    one file (a stack, one plane per frame), or the files of a folder or glob pattern (one per
+    frame) in natural order (``t2`` before ``t10``); None when the column is empty."""
+    if not _has(row, column):
+        return None
+    files = series_files(str(row[column]))
+    return [Path(row[column])] if files is None else files
+
+
 def _check_row(row: dict, path: Path) -> None:
     sample = row["sample"]
     if not _has(row, "sample"):
@@ -392,6 +509,7 @@ def _check_row(row: dict, path: Path) -> None:
         raise InputError(f"sample sheet {path}, sample {sample!r}: poi_channel and nucleus_channel are the same.")
     for column in SEPARATE_FILES if separate else ("image",):
         _check_image(row[column], column, f"sample sheet {path}, sample {sample!r}")
+    _check_mask_sources(row, path)
 
 
 def _check_image(text: str, column: str, where: str) -> None:
@@ -415,6 +533,20 @@ def _check_image(text: str, column: str, where: str) -> None:
                 f"({', '.join(stems[:4])}{', ...' if len(stems) > 4 else ''}); name one with a pattern "
                 f"such as {example}."
             )
+
+
+def _check_mask_sources(row: dict, path: Path) -> None:
+    """The optional cell channel and label images of a row name existing files."""
+    where = f"sample sheet {path}, sample {row['sample']!r}"
+    if _has(row, "cell_channel") and not (_has(row, "cell") or _has(row, "image")):
+        raise InputError(f"{where}: cell_channel needs the 'image' (or 'cell') file it indexes.")
+    if _has(row, "cell") and not Path(row["cell"]).is_file():
+        raise InputError(f"{where}: cell file {row['cell']} not found.")
+    for column in LABEL_COLUMNS:
+        files = label_files(row, column)
+        if files is not None and not (files and all(f.is_file() for f in files)):
+            problem = "matches no file" if is_pattern(str(row[column])) else "not found"
+            raise InputError(f"{where}: {column} {row[column]} {problem}.")
 
 
 def _numeric(sheet: pd.DataFrame, column: str, path: Path, integer: bool) -> pd.Series:

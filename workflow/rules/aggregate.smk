@@ -28,10 +28,11 @@ rule aggregate:
 
 
 rule summary_figures:
-    """The figure and the table across samples, grouped by condition."""
+    """The figure and the table across samples, grouped by condition, with each sample's QC warnings."""
     input:
         summary="results/summary.parquet",
         cells=expand("results/{sample}/cells.parquet", sample=SAMPLES.index),
+        qc=expand("results/{sample}/qc.parquet", sample=SAMPLES.index),
     output:
         figure=report(
             "results/figures/summary.png",
@@ -61,5 +62,8 @@ rule summary_figures:
     params:
         conditions=sample_conditions(),
         dpi=config["figures"]["dpi"],
+        min_track_frames=config["figures"]["min_track_frames"],
+        min_area_um2=config["masks"]["min_area_um2"],
+        qc=config["qc"],
     script:
         "../../scripts/summary_figures.py"

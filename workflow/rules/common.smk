@@ -14,6 +14,7 @@ sys.path.insert(0, str(Path(workflow.current_basedir).parents[1] / "scripts"))
 # Only the configuration layer of the library: parsing the workflow imports no image library.
 from nucleocyto import SAMPLE_FIGURES  # noqa: E402
 from nucleocyto.config import SAMPLE_ID_CHARS, channel_sources, check_config, load_sample_sheet  # noqa: E402
+from nucleocyto.config import LABEL_COLUMNS, cell_source, label_files  # noqa: E402
 from nucleocyto.errors import InputError  # noqa: E402
 
 SCHEMAS = Path(workflow.current_basedir).parent / "schemas"
@@ -87,6 +88,39 @@ def ingest_sources(wildcards):
     }
 
 
+def mask_sources(wildcards):
+    """Plain {cell: {path, channel_index} | None, nucleus_labels: [paths] | None, cell_labels: ...}
+    parameters of one sample: the images the masks step reads besides the stack."""
+    return _mask_sources(wildcards.sample)
+
+
+@functools.cache
+def _mask_sources(sample):
+    row = SAMPLE_ROWS[sample]
+    cell = cell_source(row)
+    sources = {"cell": None}
+    if cell:
+        files = [str(path) for path in cell.files] if cell.files else None
+        sources["cell"] = {
+            "path": str(cell.path),
+            "channel_index": cell.channel_index,
+            "series": cell.series,
+            "files": files,
+        }
+    for column in LABEL_COLUMNS:
+        files = label_files(row, column)
+        sources[column] = [str(path) for path in files] if files else None
+    return sources
+
+
+def mask_source_files(wildcards):
+    """The files of :func:`mask_sources` (inputs of the masks rule, so a change reruns it)."""
+    sources = mask_sources(wildcards)
+    cell = sources["cell"]
+    files = (cell["files"] or [cell["path"]]) if cell else []
+    return sorted(set(files + [path for column in LABEL_COLUMNS for path in sources[column] or []]))
+
+
 def calibration_override(wildcards):
     """Frame interval (s) and pixel size (µm) from the sample sheet; None where not given."""
     row = sample_row(wildcards)
@@ -133,8 +167,9 @@ def sample_outputs(sample):
     """Every per-sample result file."""
     folder = f"results/{sample}"
     tables = ["intensities.parquet", "cells.parquet", "correlation.parquet", "translocation.parquet"]
+    tables += ["qc.parquet", "lineage.parquet"]
     figures = [f"figures/{name}.{ext}" for name in SAMPLE_FIGURES for ext in ("png", "svg")]
-    return [f"{folder}/{name}" for name in tables + figures + ["cells.html"]]
+    return [f"{folder}/{name}" for name in tables + figures + ["figures/masks.gif", "cells.html", "qc.html"]]
 
 
 def all_outputs():

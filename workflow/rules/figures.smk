@@ -1,6 +1,6 @@
 rule figures:
     """Mask montage, POI time courses, N/C ratio, correlation, scatter and per-cell panels of one
-    sample, and its per-cell table."""
+    sample, its mask movie, its per-cell table and its QC table with the sample's warnings."""
     input:
         stack="results/{sample}/stack.npy",
         metadata="results/{sample}/metadata.json",
@@ -9,9 +9,12 @@ rule figures:
         cells="results/{sample}/cells.parquet",
         correlation="results/{sample}/correlation.parquet",
         translocation="results/{sample}/translocation.parquet",
+        qc="results/{sample}/qc.parquet",
     output:
         **sample_figure_outputs(),
+        movie=sample_report("results/{sample}/figures/masks.gif", "movie", "mask movie"),
         table=sample_report("results/{sample}/cells.html", "cells_table", "table of cells"),
+        qc_table=sample_report("results/{sample}/qc.html", "qc_table", "quality control"),
     log:
         "logs/figures/{sample}.log",
     benchmark:
@@ -25,5 +28,7 @@ rule figures:
         runtime=runtime_min,
     params:
         figures=config["figures"],
+        min_area_um2=config["masks"]["min_area_um2"],
+        qc=config["qc"],
     script:
         "../../scripts/figures.py"

@@ -1,11 +1,16 @@
 rule masks:
-    """Nucleus labels from the nuclear-marker channel and cytoplasm-ring labels, per frame; tracking relabels
-    them with track ids as the frames are written."""
+    """Nucleus labels from the nuclear-marker channel (or the sheet's label images) and cytoplasm labels (ring or
+    whole cell minus nucleus), per frame; tracking relabels them with track ids as the frames are written. Also the
+    per-frame QC table (warnings in the log) and the lineage of the tracks."""
     input:
         stack="results/{sample}/stack.npy",
+        metadata="results/{sample}/metadata.json",
+        sources=mask_source_files,
     output:
         nuclei="results/{sample}/nuclei.npy",
         cytoplasm="results/{sample}/cytoplasm.npy",
+        qc=sample_report("results/{sample}/qc.parquet", "qc_parquet", "QC table"),
+        lineage=sample_report("results/{sample}/lineage.parquet", "lineage", "lineage of the tracks"),
     log:
         "logs/masks/{sample}.log",
     benchmark:
@@ -21,5 +26,7 @@ rule masks:
     params:
         masks=config["masks"],
         tracking=config["tracking"],
+        qc=config["qc"],
+        sources=mask_sources,
     script:
         "../../scripts/masks.py"

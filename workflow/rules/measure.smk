@@ -1,11 +1,12 @@
 rule measure:
-    """Per frame x cell x region x channel intensity statistics (tidy Parquet); per cell x frame POI means and
-    N/C ratios."""
+    """Per frame x cell x region x channel intensity statistics (tidy Parquet); per cell x frame POI means,
+    N/C ratios, geometry and track."""
     input:
         stack="results/{sample}/stack.npy",
         metadata="results/{sample}/metadata.json",
         nuclei="results/{sample}/nuclei.npy",
         cytoplasm="results/{sample}/cytoplasm.npy",
+        lineage="results/{sample}/lineage.parquet",
     output:
         intensities=sample_report("results/{sample}/intensities.parquet", "intensities", "intensities table"),
         cells=sample_report("results/{sample}/cells.parquet", "cells_parquet", "cells table"),

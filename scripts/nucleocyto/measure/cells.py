@@ -77,3 +77,63 @@ def cell_table(intensities: pd.DataFrame) -> pd.DataFrame:
     for column in ("nucleus_area_px", "cytoplasm_area_px"):
         table[column] = table[column].astype(np.int64)
     return table.sort_values(["frame", "cell_id"], kind="stable").reset_index(drop=True)[list(CELL_COLUMNS)]
+
+
+#: Columns :func:`with_geometry` adds to the per-cell table (documented in docs/outputs.md).
+GEOMETRY_TRACK_COLUMNS = (
+    "centroid_y_px",
+    "centroid_x_px",
+    "centroid_y_um",
+    "centroid_x_um",
+    "nucleus_area_um2",
+    "cytoplasm_area_um2",
+    "touches_border",
+    "track_frames",
+    "first_frame",
+    "last_frame",
+    "parent_id",
+)
+
+
+def with_geometry(
+    cells: pd.DataFrame, geometry: pd.DataFrame, lineage: pd.DataFrame, pixel_size_um: float | None
+) -> pd.DataFrame:
+    """The per-cell table with each cell's geometry and track.
+
+    Parameters
+    ----------
+    cells : DataFrame
+        :func:`cell_table`.
+    geometry : DataFrame
+        One row per frame × cell: ``frame`` and :data:`nucleocyto.measure.geometry.GEOMETRY_COLUMNS`.
+    lineage : DataFrame
+        One row per track: ``cell_id, parent_id, first_frame, last_frame, n_frames``.
+    pixel_size_um : float or None
+        µm per pixel; the µm columns are NaN when unknown.
+
+    Returns
+    -------
+    DataFrame
+        :data:`CELL_COLUMNS` then :data:`GEOMETRY_TRACK_COLUMNS`. The pooled rows (``cell_id`` 0)
+        have NaN centroids, the areas of all cells, ``touches_border`` false, and as their
+        "track" the frames with any nucleus (``parent_id`` 0).
+    """
+    scale = pixel_size_um if pixel_size_um else np.nan
+    table = cells.merge(geometry, on=["frame", "cell_id"], how="left", validate="one_to_one")
+    table["touches_border"] = table["touches_border"].astype("boolean").fillna(False).astype(bool)
+    for axis in ("y", "x"):
+        table[f"centroid_{axis}_um"] = table[f"centroid_{axis}_px"] * scale
+    for region in ("nucleus", "cytoplasm"):
+        table[f"{region}_area_um2"] = table[f"{region}_area_px"] * scale**2
+    pooled_frames = table.loc[(table["cell_id"] == 0) & (table["nucleus_area_px"] > 0), "frame"]
+    tracks = lineage.rename(columns={"n_frames": "track_frames"})[["cell_id", *GEOMETRY_TRACK_COLUMNS[-4:]]]
+    pooled = {"cell_id": 0, "track_frames": len(pooled_frames), "parent_id": 0}
+    pooled.update(
+        first_frame=pooled_frames.min() if len(pooled_frames) else 0,
+        last_frame=pooled_frames.max() if len(pooled_frames) else 0,
+    )
+    tracks = pd.concat([pd.DataFrame([pooled]), tracks], ignore_index=True)
+    table = table.merge(tracks, on="cell_id", how="left", validate="many_to_one")
+    for column in GEOMETRY_TRACK_COLUMNS[-4:]:
+        table[column] = table[column].astype(np.int64)
+    return table[[*CELL_COLUMNS, *GEOMETRY_TRACK_COLUMNS]]

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..segment.labels import centroids, labelled_pixels
 
 log = logging.getLogger(__name__)
 
@@ -109,3 +110,74 @@ def select_cells(cells: pd.DataFrame, max_cells: int) -> list[int]:
     counts = cells.groupby("cell_id")["frame"].nunique()
     ranked = sorted(counts.index, key=lambda cell_id: (-counts[cell_id], cell_id))
     return sorted(int(c) for c in ranked[:max_cells])
+
+
+def counted_cells(
+    cells: pd.DataFrame, n_frames: int, min_track_frames: int, min_area_um2: float
+) -> tuple[pd.DataFrame, int]:
+    """The single-cell rows of the tracks the per-cell figures and summaries use.
+
+    Parameters
+    ----------
+    cells : DataFrame
+        Single-cell rows of the cells table (``cell_id`` > 0) with ``track_frames`` and
+        ``nucleus_area_um2`` (NaN when the pixel size is unknown).
+    n_frames : int
+        Frames of the movie.
+    min_track_frames : int
+        A track counts when present in at least this many frames (or in all ``n_frames``).
+    min_area_um2 : float
+        ... and the median area of its nucleus is at least this (µm²; not checked when unknown).
+
+    Returns
+    -------
+    kept : DataFrame
+        The rows of the tracks that count.
+    excluded : int
+        Number of track ids left out.
+    """
+    per_track = cells.groupby("cell_id").agg(frames=("track_frames", "first"), area=("nucleus_area_um2", "median"))
+    counts = (per_track["frames"] >= min(min_track_frames, n_frames)) & ~(per_track["area"] < min_area_um2)
+    kept = cells[cells["cell_id"].map(counts).fillna(False).astype(bool)].reset_index(drop=True)
+    return kept, int((~counts).sum())
+
+
+def crop_window(nuclei: np.ndarray, size: int, request: str | list[int]) -> tuple[slice, slice] | None:
+    """The square crop of the overlay, or None when the frame is no larger than ``size``.
+
+    Parameters
+    ----------
+    nuclei : (Y, X) ndarray of int
+        Nucleus labels of the first frame shown.
+    size : int
+        Side of the crop (px).
+    request : "auto" or [row, column]
+        ``"auto"``: the window, on a grid of quarter-crop steps, holding the most nucleus
+        centroids (ties: nearest the frame centre); else the given top left corner, moved inside
+        the frame if needed.
+
+    Returns
+    -------
+    (slice, slice) or None
+        Rows and columns of the crop (clipped to the frame).
+    """
+    height, width = nuclei.shape
+    if size >= max(height, width):
+        return None
+    side_y, side_x = min(size, height), min(size, width)
+    if request != "auto":
+        top, left = min(int(request[0]), height - side_y), min(int(request[1]), width - side_x)
+        return slice(top, top + side_y), slice(left, left + side_x)
+    pixels = labelled_pixels(nuclei)
+    centre_y, centre_x = centroids(pixels, width, np.flatnonzero(np.bincount(pixels.labels))).T
+    step = max(size // 4, 1)
+    best = None
+    for top in sorted({*range(0, height - side_y + 1, step), height - side_y}):
+        for left in sorted({*range(0, width - side_x + 1, step), width - side_x}):
+            inside = (centre_y >= top) & (centre_y < top + side_y) & (centre_x >= left) & (centre_x < left + side_x)
+            off_centre = abs(top + side_y / 2 - height / 2) + abs(left + side_x / 2 - width / 2)
+            key = (-int(inside.sum()), off_centre)
+            if best is None or key < best[0]:
+                best = (key, top, left)
+    _, top, left = best
+    return slice(top, top + side_y), slice(left, left + side_x)

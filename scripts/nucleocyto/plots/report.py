@@ -107,6 +107,37 @@ def sample_table(pooled: pd.DataFrame, translocation: pd.DataFrame, conditions: 
     return pd.DataFrame(rows, columns=columns)
 
 
+def qc_summary(qc: pd.DataFrame, pixel_size_um: float | None) -> pd.DataFrame:
+    """One row per frame of a movie's QC table (``qc.parquet``), for reading.
+
+    Returns
+    -------
+    DataFrame
+        ``frame``, the nucleus ``threshold`` (counts), nucleus ``objects`` and ``nuclei`` (objects
+        counted as cells), their median area (µm² when the pixel size is known, else px), the
+        percentage of the frame they cover, the percentage of saturated pixels per channel,
+        tracks started and ended, and divisions.
+    """
+    area_scale, area_unit = (pixel_size_um**2, "µm²") if pixel_size_um else (1.0, "px")
+    table = pd.DataFrame(
+        {
+            "frame": qc["frame"],
+            "threshold": qc["threshold"],
+            "objects": qc["objects"],
+            "objects per megapixel": qc["objects_per_megapixel"],
+            "nuclei": qc["nuclei"],
+            f"nucleus area, median ({area_unit})": qc["nucleus_area_median_px"] * area_scale,
+            "nuclei cover (%)": 100 * qc["nucleus_coverage"],
+        }
+    )
+    for column in qc.columns:
+        if column.endswith("_saturated"):
+            table[f"{column.removesuffix('_saturated')} saturated (%)"] = 100 * qc[column]
+    for column in ("tracks_started", "tracks_ended", "divisions"):
+        table[column.replace("_", " ")] = qc[column]
+    return table
+
+
 def _ratio_stats(ratio: pd.Series) -> tuple[float, float, float]:
     """Median, minimum and maximum of the finite values of an N/C ratio series."""
     finite = ratio[np.isfinite(ratio)]

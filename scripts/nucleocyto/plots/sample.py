@@ -15,13 +15,14 @@ import math
 import numpy as np
 import pandas as pd
 from matplotlib import patheffects
+from matplotlib.colors import to_rgba
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
-from scipy import ndimage
 
 from .. import POI
-from .data import spread
+from ..segment.labels import centroids, label_edges, labelled_pixels
+from .data import crop_window, spread
 from .style import (
     COLORS,
     PAGE_WIDTH_IN,
@@ -54,10 +55,14 @@ def overlay_montage(
     pixel_size_um: float | None,
     columns: int,
     title: str,
+    crop_px: int = 128,
+    crop: str | list[int] = "auto",
 ):
-    """POI channel of ``frames`` with nucleus and ring contours and each cell's id.
+    """POI channel of ``frames``, outlines of nuclei and cytoplasm, ids where they fit.
 
-    Only the frames shown are read, so memory-mapped stacks of any length are fine.
+    A frame larger than ``crop_px`` is shown as a zoomed crop (:func:`nucleocyto.plots.data.crop_window`)
+    after a first panel with the whole field of the first frame, outlines only and the crop
+    marked and no ids. Only the frames shown are read (memory-mapped stacks of any length are fine).
 
     Parameters
     ----------
@@ -66,56 +71,101 @@ def overlay_montage(
     nuclei, cytoplasm : (T, Y, X) ndarray of int
         Label stacks; the numbers drawn are the nucleus labels.
     frames : list of int
-        Frames to show, one panel each, ``columns`` panels per row.
+        Frames to show, one panel each, ``columns`` panels per row (and the whole field).
     frame_interval_s, pixel_size_um : float or None
         Calibration for the panel titles and the scale bar (none when unknown).
-    title : str
-        Figure title.
+    crop_px, crop : int, "auto" or [row, column]
+        Side and top left corner of the zoomed crop.
     """
     n_frames, _, height, width = stack.shape
+    first_nuclei = np.asarray(nuclei[frames[0]])
+    window = crop_window(first_nuclei, crop_px, crop)  # None: the whole field is small enough
+    region = window or (slice(0, height), slice(0, width))
     images = [np.asarray(stack[t, POI], dtype=np.float64) for t in frames]
-    low, high = np.percentile(np.concatenate([im.ravel() for im in images]), [0.5, 99.8])
-    ncols = min(columns, len(frames))
-    nrows = math.ceil(len(frames) / ncols)
-    panel_w = min(2.6, PAGE_WIDTH_IN / ncols)
-    panel_h = panel_w * height / width
+    low, high = np.percentile(np.concatenate([im[region].ravel() for im in images]), [0.5, 99.8])
+    whole = window is not None  # a first panel with the whole field, in a column of its own
+    n_panels, ncols = len(frames) + whole, min(columns, len(frames)) + whole
+    nrows = math.ceil(n_panels / ncols)
+    panel_w, crop_w = min(2.6, PAGE_WIDTH_IN / ncols), region[1].stop - region[1].start
+    panel_h = panel_w * (region[0].stop - region[0].start) / crop_w
     fig, axes = figure(panel_w * ncols, panel_h * nrows + 0.9, ncols=ncols, nrows=nrows, squeeze=False)
-    id_size = float(np.clip(panel_w * 72 / width * 9, 5, 8))  # ~9 px of the image, 5-8 pt
-    for ax, t, image in zip(axes.flat, frames, images):
-        shown = ax.imshow(image, cmap="gray", vmin=low, vmax=high)
-        _outline_cells(ax, np.asarray(nuclei[t]), np.asarray(cytoplasm[t]), id_size)
-        ax.set_title(time_label(t, n_frames, frame_interval_s), fontsize="medium")
+    panels = iter(axes.flat)
+    if whole:
+        ax = next(panels)
+        ax.imshow(images[0], cmap="gray", vmin=low, vmax=high)
+        _outline_cells(ax, first_nuclei, np.asarray(cytoplasm[frames[0]]), points_per_px=None)
+        _mark_crop(ax, window, frames[0], pixel_size_um)
+    for ax, t, image in zip(panels, frames, images):
+        shown = ax.imshow(image[region], cmap="gray", vmin=low, vmax=high)
+        _outline_cells(ax, np.asarray(nuclei[t])[region], np.asarray(cytoplasm[t])[region], panel_w * 72 / crop_w)
+        ax.set_title(time_label(t, n_frames, frame_interval_s), fontsize="medium" if panel_w >= 1.6 else "small")
         ax.set_axis_off()
-    for ax in axes.flat[len(frames) :]:
+    for ax in axes.flat[n_panels:]:
         ax.set_visible(False)
     if pixel_size_um:
-        _scale_bar(axes.flat[0], pixel_size_um, width)
-    colorbar = fig.colorbar(shown, ax=axes, location="bottom", shrink=0.35, aspect=25, pad=0.02, anchor=(1.0, 0.5))
-    colorbar.set_label("POI intensity (counts)")
-    handles = [
-        Line2D([], [], color=COLORS["nucleus"], label="nucleus"),
-        Line2D([], [], color=COLORS["cytoplasm"], label="cytoplasm ring (both edges)"),
-    ]
-    colorbar.ax.legend(handles=handles, loc="center right", bbox_to_anchor=(-0.08, 0.5), ncols=2)
-    fig.suptitle(title)
+        _scale_bar(axes.flat[int(whole)], pixel_size_um, crop_w)
+    _overlay_legend(fig, axes, shown, title)
     return fig
 
 
-def _outline_cells(ax, nuclei: np.ndarray, cytoplasm: np.ndarray, id_size: float) -> None:
-    """Contours of the (Y, X) nucleus and cytoplasm label images and each nucleus's id at its
-    centre (``id_size`` points, white with a dark outline)."""
-    for labels, key in ((cytoplasm, "cytoplasm"), (nuclei, "nucleus")):
-        if labels.any():
-            ax.contour(labels > 0, levels=[0.5], colors=COLORS[key], linewidths=0.7)
-    ids = np.flatnonzero(np.bincount(nuclei.ravel()))
-    ids = ids[ids > 0]
-    for cell_id, (y, x) in zip(ids, ndimage.center_of_mass(nuclei > 0, nuclei, ids)):
+def _overlay_legend(fig, axes, image, title: str) -> None:
+    """The overlay's colour bar (counts of ``image``) with the legend of the outlines beside it,
+    and the figure's title."""
+    fig.suptitle(title)
+    colorbar = fig.colorbar(image, ax=axes, location="bottom", shrink=0.35, aspect=25, pad=0.02, anchor=(1.0, 0.5))
+    colorbar.set_label("POI intensity (counts)")
+    handles = [
+        Line2D([], [], color=COLORS["nucleus"], label="nucleus"),
+        Line2D([], [], color=COLORS["cytoplasm"], label="cytoplasm (edges)"),
+    ]
+    colorbar.ax.legend(handles=handles, loc="center right", bbox_to_anchor=(-0.08, 0.5), ncols=2)
+
+
+def _mark_crop(ax, window: tuple[slice, slice], frame: int, pixel_size_um: float | None) -> None:
+    """Finish the whole-field panel: the crop's outline (yellow), the title and the scale bar."""
+    rows, cols = window
+    corner = (cols.start - 0.5, rows.start - 0.5)
+    ax.add_patch(Rectangle(corner, cols.stop - cols.start, rows.stop - rows.start, fill=False, ec="yellow", lw=1.0))
+    ax.set_title(f"whole field, frame {frame}", fontsize="small")
+    ax.set_axis_off()
+    if pixel_size_um:
+        _scale_bar(ax, pixel_size_um, ax.get_images()[0].get_array().shape[1])
+
+
+#: Size of the cell ids drawn on the overlay (points).
+ID_SIZE_PT = 6.0
+
+
+def _outline_cells(ax, nuclei: np.ndarray, cytoplasm: np.ndarray, points_per_px: float | None) -> None:
+    """The outlines of the (Y, X) nucleus and cytoplasm label images (every object's edge,
+    borders between touching cells included), and each nucleus's id at its centre where the
+    nucleus is at least as wide and tall on the page (``points_per_px`` points per image pixel;
+    None: no ids) as its number in :data:`ID_SIZE_PT` text (white with a dark outline)."""
+    overlay = np.zeros((*nuclei.shape, 4))
+    for labels, key in ((np.where(nuclei == 0, cytoplasm, 0), "cytoplasm"), (nuclei, "nucleus")):
+        overlay[label_edges(labels)] = to_rgba(COLORS[key])
+    ax.imshow(overlay, interpolation="nearest")
+    pixels = labelled_pixels(nuclei)
+    ids = np.flatnonzero(np.bincount(pixels.labels))
+    if not len(ids) or points_per_px is None:
+        return
+    rows, cols = np.divmod(pixels.index, nuclei.shape[1])
+    extent = {}
+    for name, values in (("rows", rows), ("cols", cols)):
+        high = np.full(ids.max() + 1, -1)
+        low = np.full(ids.max() + 1, np.iinfo(np.int64).max)
+        np.maximum.at(high, pixels.labels, values)
+        np.minimum.at(low, pixels.labels, values)
+        extent[name] = (high - low + 1)[ids] * points_per_px
+    digits = np.floor(np.log10(ids)) + 1
+    fits = (extent["cols"] >= 0.62 * ID_SIZE_PT * digits) & (extent["rows"] >= ID_SIZE_PT)
+    for cell_id, (y, x) in zip(ids[fits], centroids(pixels, nuclei.shape[1], ids[fits])):
         ax.text(
             x,
             y,
             str(cell_id),
             color="white",
-            fontsize=id_size,
+            fontsize=ID_SIZE_PT,
             ha="center",
             va="center",
             weight="bold",

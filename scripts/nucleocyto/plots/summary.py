@@ -26,7 +26,9 @@ def condition_groups(conditions: dict[str, str]) -> dict[str, list[str]]:
 
 
 @styled
-def summary(pooled: pd.DataFrame, translocation: pd.DataFrame, conditions: dict[str, str]):
+def summary(
+    pooled: pd.DataFrame, translocation: pd.DataFrame, conditions: dict[str, str], single_cells: str = "single cells"
+):
     """N/C ratio over time of every sample (left) and its nucleus-vs-cytoplasm temporal Pearson r
     (right), coloured and grouped by condition.
 
@@ -39,6 +41,8 @@ def summary(pooled: pd.DataFrame, translocation: pd.DataFrame, conditions: dict[
         All samples' translocation rows (columns ``sample, cell_id, temporal_pearson_r``).
     conditions : dict
         {sample: condition}, in sample-sheet order ('' = none).
+    single_cells : str
+        Legend of the single-cell dots (which tracks they are).
     """
     groups = condition_groups(conditions)
     colors = {condition: CATEGORICAL[i % len(CATEGORICAL)] for i, condition in enumerate(groups)}
@@ -49,7 +53,7 @@ def summary(pooled: pd.DataFrame, translocation: pd.DataFrame, conditions: dict[
         Line2D([], [], color=colors[c], marker="o", mec="black", mew=0.5, label=f"{c} (n = {len(s)})")
         for c, s in groups.items()
     ]
-    legend.append(Line2D([], [], ls="", marker="o", ms=3, color="#BBBBBB", label="single cells"))
+    legend.append(Line2D([], [], ls="", marker="o", ms=3, color="#BBBBBB", label=single_cells))
     fig.legend(handles=legend, loc="outside lower center", ncols=min(len(legend), 4))
     return fig
 

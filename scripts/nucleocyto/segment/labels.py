@@ -1,5 +1,5 @@
 """The labelled pixels of a label image, found in one pass and shared by everything that needs
-them (statistics, tracking, relabelling)."""
+them (statistics, tracking, relabelling, geometry)."""
 
 from __future__ import annotations
 
@@ -35,3 +35,39 @@ def paint(pixels: LabelledPixels, values: np.ndarray, shape: tuple[int, int]) ->
     image = np.zeros(shape[0] * shape[1], values.dtype)
     image[pixels.index] = values[pixels.labels]
     return image.reshape(shape)
+
+
+def centroids(pixels: LabelledPixels, width: int, ids: np.ndarray) -> np.ndarray:
+    """(n, 2) float64 (row, column) centroid (px) of each label of ``ids`` (present in
+    ``pixels``, of an image ``width`` pixels wide)."""
+    rows, cols = np.divmod(pixels.index, width)
+    counts = np.bincount(pixels.labels)
+    size = len(counts)
+    row_sums = np.bincount(pixels.labels, weights=rows, minlength=size)
+    col_sums = np.bincount(pixels.labels, weights=cols, minlength=size)
+    return np.stack([row_sums[ids] / counts[ids], col_sums[ids] / counts[ids]], axis=1).reshape(len(ids), 2)
+
+
+def on_border(pixels: LabelledPixels, shape: tuple[int, int]) -> np.ndarray:
+    """Bool array indexed by label: True for the labels with a pixel on the edge of an image of
+    ``shape`` (length ``max label + 1``)."""
+    rows, cols = np.divmod(pixels.index, shape[1])
+    edge = (rows == 0) | (cols == 0) | (rows == shape[0] - 1) | (cols == shape[1] - 1)
+    touching = np.zeros(int(pixels.labels.max(initial=0)) + 1, bool)
+    touching[pixels.labels[edge]] = True
+    return touching
+
+
+def label_edges(labels: np.ndarray) -> np.ndarray:
+    """(Y, X) bool: the labelled pixels of ``labels`` with a 4-connected neighbour of another
+    label (or background), i.e. the inner outline of every object, borders between touching
+    objects included."""
+    edges = np.zeros(labels.shape, bool)
+    for axis in (0, 1):
+        differ = np.diff(labels, axis=axis) != 0
+        before = [slice(None)] * 2
+        after = [slice(None)] * 2
+        before[axis], after[axis] = slice(None, -1), slice(1, None)
+        edges[tuple(before)] |= differ
+        edges[tuple(after)] |= differ
+    return edges & (labels != 0)

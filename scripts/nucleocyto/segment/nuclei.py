@@ -55,6 +55,11 @@ def threshold_value(image: np.ndarray, method: str | float) -> float:
 
 
 def nucleus_labels(frame: np.ndarray, params: MaskParams = MaskParams()) -> np.ndarray:
+    """Label the nuclei of one nuclear-marker frame (:func:`segment_nuclei` without the threshold)."""
+    return segment_nuclei(frame, params)[0]
+
+
+def segment_nuclei(frame: np.ndarray, params: MaskParams = MaskParams()) -> tuple[np.ndarray, float]:
     """Label the nuclei of one nuclear-marker frame.
 
     Parameters
@@ -66,22 +71,25 @@ def nucleus_labels(frame: np.ndarray, params: MaskParams = MaskParams()) -> np.n
 
     Returns
     -------
-    (Y, X) ndarray of int32
+    labels : (Y, X) ndarray of int32
         0 = background, 1..n = nuclei. By default the connected objects of
         ``frame > threshold_otsu(frame)`` (8-connectivity) in raster order. All zero for a
         constant frame.
+    threshold : float
+        The threshold of the (smoothed) frame (counts); NaN for a constant frame.
     """
     image = frame
     if params.smooth_sigma_px > 0:
         image = ndimage.gaussian_filter(frame.astype(np.float64), params.smooth_sigma_px)
     if image.min() == image.max():
-        return np.zeros(frame.shape, LABEL_DTYPE)
-    mask = image > threshold_value(image, params.threshold)
+        return np.zeros(frame.shape, LABEL_DTYPE), float("nan")
+    threshold = threshold_value(image, params.threshold)
+    mask = image > threshold
     if params.fill_holes:
         mask = ndimage.binary_fill_holes(mask)
     labels = split_touching(mask, params.split_depth_px) if params.split_touching else label(mask)
     cleaned = _clean(labels, params)
-    return cleaned.astype(LABEL_DTYPE, copy=False)
+    return cleaned.astype(LABEL_DTYPE, copy=False), float(threshold)
 
 
 def split_touching(mask: np.ndarray, depth: float = 2.0) -> np.ndarray:

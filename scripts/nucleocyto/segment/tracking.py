@@ -14,11 +14,19 @@ on the worker threads that segment it; linking runs in frame order. Per frame:
 2. nuclei still unmatched are matched, the same way, to tracks last seen 2, 3, ...,
    ``max_gap_frames + 1`` frames before (bridging a gap; the displacement limit grows with the
    number of frames elapsed);
-3. nuclei left over start new tracks, numbered after the highest id so far in the order of
+3. with ``divisions`` on, a track whose last nucleus gives way to two nuclei that do not touch
+   each other, each within the displacement limit of its centroid and with
+   ``division_min_area_ratio`` to ``division_max_area_ratio`` of its area (one of them may have
+   been linked to it), has divided: it ends, and both daughters start new tracks with it as their
+   parent (of several such pairs, the one whose midpoint is nearest the mother's centroid). A
+   divided track is never continued. Mother and daughters are nuclei counted as cells (at least
+   ``min_cell_area_px``); touching halves are one nucleus split by the segmentation;
+4. nuclei left over start new tracks, numbered after the highest id so far in the order of
    their per-frame labels. In the first frame the track ids therefore equal the input labels.
 
-A nucleus that splits keeps its id on one part, the other part gets a new id; two nuclei that
-merge continue under one id.
+A nucleus that splits into parts outside the division rule keeps its id on one part, the other
+part gets a new id; two nuclei that merge continue under one id. :meth:`Tracker.lineage` lists
+every track: its parent, first and last frame, and frames present.
 """
 
 from __future__ import annotations
@@ -29,7 +37,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from ..config import TrackParams
-from .labels import LabelledPixels, labelled_pixels
+from .labels import LabelledPixels, centroids, labelled_pixels
 
 
 @dataclass(frozen=True)
@@ -60,15 +68,11 @@ class FrameObjects:
 def frame_objects(labels: np.ndarray) -> FrameObjects:
     """Describe the objects of a (Y, X) label image (0 = background) for :class:`Tracker`."""
     pixels = labelled_pixels(labels)
-    values = pixels.labels
-    counts = np.bincount(values)
+    counts = np.bincount(pixels.labels)
     ids = np.flatnonzero(counts)  # labelled pixels only: label 0 is never counted
-    rows, cols = np.divmod(pixels.index, labels.shape[1])
-    area = counts[ids]
-    centroids = np.stack(
-        [np.bincount(values, weights=rows)[ids] / area, np.bincount(values, weights=cols)[ids] / area], axis=1
+    return FrameObjects(
+        pixels, ids.astype(np.int64), counts[ids].astype(np.int64), centroids(pixels, labels.shape[1], ids)
     )
-    return FrameObjects(pixels, ids.astype(np.int64), area.astype(np.int64), centroids.reshape(len(ids), 2))
 
 
 @dataclass(frozen=True)
@@ -80,23 +84,44 @@ class _Seen:
     track_of: np.ndarray  # (n,) int64, track id of objects.ids[j]
 
 
+#: Columns of :meth:`Tracker.lineage`.
+LINEAGE_COLUMNS = ("cell_id", "parent_id", "first_frame", "last_frame", "n_frames")
+
+
 class Tracker:
     """Streaming linker: call :meth:`link` on every frame, in frame order.
 
-    Memory holds only the frames whose tracks can still be continued (the last
-    ``max_gap_frames + 1``), not the movie.
+    Nuclei smaller than ``min_cell_area_px`` (specks, not cells) are tracked but neither divide
+    nor are born by a division. Memory holds only the frames whose tracks can still be continued (the last
+    ``max_gap_frames + 1``) and five numbers per track, not the movie.
     """
 
-    def __init__(self, params: TrackParams = TrackParams()) -> None:
+    def __init__(self, params: TrackParams = TrackParams(), min_cell_area_px: int = 0) -> None:
         self.params = params
+        self.min_cell_area_px = min_cell_area_px
         self._seen: list[_Seen] = []  # most recent last
         self._next_id = 1
         self._frame = -1
+        self._tracks: dict[int, list[int]] = {}  # id -> [parent id, first frame, last frame, frames]
+        self._divided: set[int] = set()
 
     @property
     def n_tracks(self) -> int:
-        """Number of track ids handed out so far."""
-        return self._next_id - 1
+        """Number of track ids handed out so far (the distinct labels with method ``none``)."""
+        return len(self._tracks)
+
+    @property
+    def n_divisions(self) -> int:
+        """Number of divisions found so far."""
+        return len(self._divided)
+
+    def lineage(self) -> dict[str, np.ndarray]:
+        """Every track so far, by id: columns :data:`LINEAGE_COLUMNS` as int64 arrays (``parent_id``
+        0 when the track did not start by a division). With method ``none`` the "tracks" are the
+        per-frame labels."""
+        ids = sorted(self._tracks)
+        rows = np.array([[k, *self._tracks[k]] for k in ids], np.int64).reshape(len(ids), len(LINEAGE_COLUMNS))
+        return dict(zip(LINEAGE_COLUMNS, rows.T))
 
     def link(self, objects: FrameObjects, labels: np.ndarray) -> np.ndarray:
         """Link the next frame's nuclei to tracks and return the lookup from label to track id.
@@ -116,29 +141,73 @@ class Tracker:
         """
         self._frame += 1
         size = int(objects.ids.max(initial=0)) + 1
+        parent_of = np.zeros(len(objects.ids), np.int64)
         if self.params.method == "none":
-            return np.arange(size, dtype=np.int64)
-        track_of = np.zeros(len(objects.ids), np.int64)
-        linked: set[int] = set()
+            track_of = objects.ids.copy()
+        else:
+            track_of = self._link(objects, labels)
+            if self.params.divisions:
+                self._find_divisions(objects, labels, track_of, parent_of)
+            for j in np.flatnonzero(track_of == 0):
+                track_of[j] = self._next_id
+                self._next_id += 1
+            self._seen.append(_Seen(self._frame, objects, track_of))
+            oldest = self._frame - self.params.max_gap_frames
+            self._seen = [seen for seen in self._seen if seen.frame >= oldest]
+        for track, parent in zip(track_of.tolist(), parent_of.tolist()):
+            record = self._tracks.setdefault(track, [parent, self._frame, self._frame, 0])
+            record[2:] = [self._frame, record[3] + 1]
+        lookup = np.zeros(size, np.int64)
+        lookup[objects.ids] = track_of
+        return lookup
+
+    def _open_tracks(self):
+        """(seen frame, ids of the tracks last seen in it that may still be continued), most
+        recent frame first."""
+        later: set[int] = set()
         for seen in reversed(self._seen):
+            ids = seen.track_of.tolist()
+            yield seen, np.array(sorted(k for k in ids if k not in later and k not in self._divided), np.int64)
+            later.update(ids)
+
+    def _link(self, objects: FrameObjects, labels: np.ndarray) -> np.ndarray:
+        """Track id of each object linked to an earlier track, 0 for the others."""
+        track_of = np.zeros(len(objects.ids), np.int64)
+        for seen, candidates in self._open_tracks():
             elapsed = self._frame - seen.frame
-            # tracks last seen in that frame: not continued by a later frame, nor by this one yet
-            candidates = np.array(sorted(k for k in seen.track_of.tolist() if k not in linked), np.int64)
-            linked.update(seen.track_of.tolist())
             free = np.flatnonzero(track_of == 0)
             if len(candidates) and len(free):
                 cost, allowed = self._costs(seen, candidates, objects, free, labels, elapsed)
                 rows, cols = _assign(cost, allowed)
                 track_of[free[cols]] = candidates[rows]
-        for j in np.flatnonzero(track_of == 0):
-            track_of[j] = self._next_id
-            self._next_id += 1
-        self._seen.append(_Seen(self._frame, objects, track_of))
-        oldest = self._frame - self.params.max_gap_frames
-        self._seen = [seen for seen in self._seen if seen.frame >= oldest]
-        lookup = np.zeros(size, np.int64)
-        lookup[objects.ids] = track_of
-        return lookup
+        return track_of
+
+    def _find_divisions(
+        self, objects: FrameObjects, labels: np.ndarray, track_of: np.ndarray, parent_of: np.ndarray
+    ) -> None:
+        """Mark the daughters of every division in this frame: ``track_of`` 0 (a new track) and
+        ``parent_of`` the mother's id (module docstring, step 3)."""
+        taken = np.zeros(len(objects.ids), bool)
+        low, high = self.params.division_min_area_ratio, self.params.division_max_area_ratio
+        for seen, mothers in self._open_tracks():
+            reach = self.params.max_displacement_px * (self._frame - seen.frame)
+            for mother in mothers.tolist():
+                row = int(np.flatnonzero(seen.track_of == mother)[0])
+                centre, area = seen.objects.centroids[row], seen.objects.area[row]
+                if area < self.min_cell_area_px:
+                    continue
+                continued = np.flatnonzero(track_of == mother)  # at most one object
+                ratio = objects.area / area
+                fits = ~taken & ((track_of == 0) | (track_of == mother)) & (ratio >= low) & (ratio <= high)
+                fits &= objects.area >= self.min_cell_area_px
+                fits &= np.hypot(*(objects.centroids - centre).T) <= reach
+                if len(continued) and not fits[continued[0]]:
+                    continue  # continued by a nucleus that is no daughter
+                pairs = _pairs_around(objects.centroids, np.flatnonzero(fits), centre, continued)
+                pair = next((pair for pair in pairs if not _touching(labels, objects, *pair)), None)
+                if pair is not None:
+                    track_of[pair], parent_of[pair], taken[pair] = 0, mother, True
+                    self._divided.add(mother)
 
     def _costs(
         self,
@@ -172,6 +241,37 @@ class Tracker:
         overlap = overlap.reshape(len(rows), width)[:, :-1]
         union = before.area[rows][:, None] + objects.area[free][None, :] - overlap
         return 1.0 - overlap / union, allowed & (overlap > 0)
+
+
+def _pairs_around(
+    centroids: np.ndarray, candidates: np.ndarray, centre: np.ndarray, required: np.ndarray
+) -> list[np.ndarray]:
+    """The pairs of ``candidates`` (indices into the (n, 2) ``centroids``) holding every index of
+    ``required`` (none or one), those whose midpoint is nearest ``centre`` first (ties: index
+    order)."""
+    if len(candidates) < 2:
+        return []
+    first, second = np.triu_indices(len(candidates), k=1)
+    if len(required):
+        holds = (candidates[first] == required[0]) | (candidates[second] == required[0])
+        first, second = first[holds], second[holds]
+    midpoints = (centroids[candidates[first]] + centroids[candidates[second]]) / 2
+    order = np.argsort(np.hypot(*(midpoints - centre).T), kind="stable")
+    return [candidates[[first[k], second[k]]] for k in order]
+
+
+def _touching(labels: np.ndarray, objects: FrameObjects, i: int, j: int) -> bool:
+    """Whether objects ``i`` and ``j`` (indices into ``objects.ids``) of the (Y, X) ``labels``
+    touch (8-connected): two parts of one nucleus, not two daughters."""
+    height, width = labels.shape
+    rows, cols = np.divmod(objects.pixels.index[objects.pixels.labels == objects.ids[i]], width)
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            y, x = rows + dy, cols + dx
+            inside = (y >= 0) & (y < height) & (x >= 0) & (x < width)
+            if np.any(labels[y[inside], x[inside]] == objects.ids[j]):
+                return True
+    return False
 
 
 def _assign(cost: np.ndarray, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

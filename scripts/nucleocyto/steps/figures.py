@@ -1,4 +1,5 @@
-"""Rule figures: the figures of one sample (PNG and SVG) and its per-cell HTML table."""
+"""Rule figures: the figures of one sample (PNG and SVG), its mask movie (GIF), its per-cell HTML
+table and its QC table with the sample's warnings."""
 
 from __future__ import annotations
 
@@ -7,13 +8,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..config import FigureParams
+from ..config import FigureParams, QCParams
 from ..errors import InputError
 from ..io.stacks import read_metadata
 from ..io.tables import write_html
+from ..measure.qc import qc_warnings
 from ..plots import sample as draw
-from ..plots.data import montage_frames, select_cells, split_cells
-from ..plots.report import cell_summary
+from ..plots.data import counted_cells, montage_frames, select_cells, split_cells
+from ..plots.movie import mask_movie
+from ..plots.report import cell_summary, qc_summary
 from ..plots.style import save
 from . import label_arrays
 
@@ -23,53 +26,93 @@ def run(
     inputs: Mapping[str, str | Path],
     outputs: Mapping[str, str | Path],
     params: FigureParams,
+    min_area_um2: float,
+    qc: QCParams,
 ) -> None:
     """The figures of one sample (PNG ``outputs[name]`` and SVG ``outputs[name + "_svg"]`` for
-    each of :data:`nucleocyto.SAMPLE_FIGURES`) and its per-cell HTML table ``outputs["table"]``.
+    each of :data:`nucleocyto.SAMPLE_FIGURES`), the mask movie ``outputs["movie"]``, the per-cell
+    HTML table ``outputs["table"]`` and the QC table ``outputs["qc_table"]``.
 
     ``inputs`` maps ``stack``, ``metadata``, ``nuclei``, ``cytoplasm``, ``cells``,
-    ``correlation`` and ``translocation`` to their paths.
+    ``correlation``, ``translocation`` and ``qc`` to their paths. The per-cell figures use the
+    tracks of at least ``params.min_track_frames`` frames whose nuclei have a median area of at
+    least ``min_area_um2`` (:func:`nucleocyto.plots.data.counted_cells`).
     """
     metadata = read_metadata(inputs["metadata"])
-    interval, pixel, n_frames = metadata["frame_interval_s"], metadata["pixel_size_um"], metadata["shape"][0]
 
     def write(name: str, build: Callable, *args) -> None:
         save(build(*args), outputs[name], outputs[f"{name}_svg"], params.dpi)
 
     try:
-        shown = montage_frames(n_frames, params.montage_frames)
+        shown = montage_frames(metadata["shape"][0], params.montage_frames)
     except InputError as error:
         raise InputError(f"sample {sample}: figures.{error}") from None
+    qc_table = pd.read_parquet(inputs["qc"])
+    warnings = qc_warnings(qc_table, qc)
     stack, nuclei, cytoplasm = label_arrays(inputs)
-    write(
-        "overlay",
-        draw.overlay_montage,
-        stack,
-        nuclei,
-        cytoplasm,
-        shown,
-        interval,
-        pixel,
-        params.montage_columns,
-        f"{sample}: POI with nucleus and cytoplasm-ring masks",
+    title = f"{sample}: POI with nucleus and cytoplasm masks" + (
+        f"\nQC: {len(warnings)} warning(s), see the QC table" if warnings else ""
     )
-    cells, pooled = split_cells(pd.read_parquet(inputs["cells"]))
-    write("timecourse", draw.timecourse, cells, pooled, n_frames, interval, f"{sample}: POI in nucleus and cytoplasm")
-    write("ratio", draw.ratio, cells, pooled, n_frames, interval, f"{sample}: nuclear / cytoplasmic POI ratio")
+    arrays = (stack, nuclei, cytoplasm)
+    overlay = (*arrays, shown, metadata["frame_interval_s"], metadata["pixel_size_um"], params.montage_columns, title)
+    save(
+        draw.overlay_montage(*overlay, params.crop_px, params.crop),
+        outputs["overlay"],
+        outputs["overlay_svg"],
+        params.dpi,
+    )
+    mask_movie(*arrays, outputs["movie"], sample)
+    all_cells, pooled = split_cells(pd.read_parquet(inputs["cells"]))
+    cells, excluded = counted_cells(all_cells, metadata["shape"][0], params.min_track_frames, min_area_um2)
+    note = _excluded_note(cells["cell_id"].nunique(), excluded, params.min_track_frames, min_area_um2)
     correlation = pd.read_parquet(inputs["correlation"], columns=["frame", "scope", "cell_id", "pearson_r"])
+    _cell_figures(write, sample, metadata, cells, pooled, correlation, params.max_cells, note)
+    table = cell_summary(all_cells, pooled, pd.read_parquet(inputs["translocation"]), metadata["pixel_size_um"])
+    used = table["cell"].isin(["all, pooled", *map(str, cells["cell_id"].unique())])
+    table.insert(2, "in figures", used.map({True: "yes", False: "no"}))
+    note = "N/C: nuclear / cytoplasmic POI mean per frame; temporal r: Pearson r over time between the two means."
+    write_html(table, outputs["table"], f"{sample}: cells", note)
+    qc_note = " ".join(f"WARNING: {w}" for w in warnings) or "No QC warning."
+    qc_rows = qc_summary(qc_table, metadata["pixel_size_um"])
+    write_html(qc_rows, outputs["qc_table"], f"{sample}: quality control per frame", qc_note)
+
+
+def _cell_figures(
+    write: Callable,
+    sample: str,
+    metadata: dict,
+    cells: pd.DataFrame,
+    pooled: pd.DataFrame,
+    correlation: pd.DataFrame,
+    max_cells: int,
+    note: str,
+) -> None:
+    """The figures drawn from the single cells ``cells`` (the counted tracks), the pooled rows
+    and the correlation table, each saved by ``write(name, builder, *arguments)``; ``note`` ends
+    their titles."""
+    interval, n_frames = metadata["frame_interval_s"], metadata["shape"][0]
     write(
-        "correlation",
-        draw.correlation_over_time,
-        correlation,
+        "timecourse",
+        draw.timecourse,
+        cells,
+        pooled,
         n_frames,
         interval,
-        f"{sample}: pixel correlation per frame",
+        f"{sample}: POI in nucleus and cytoplasm{note}",
     )
-    write("scatter", draw.scatter, cells, pooled, n_frames, interval, f"{sample}: nuclear vs cytoplasmic POI")
-    ids = select_cells(cells, params.max_cells)
+    write("ratio", draw.ratio, cells, pooled, n_frames, interval, f"{sample}: nuclear / cytoplasmic POI ratio{note}")
+    counted = (correlation["scope"] != "cell") | correlation["cell_id"].isin(cells["cell_id"])
+    title = f"{sample}: pixel correlation per frame{note}"
+    write("correlation", draw.correlation_over_time, correlation[counted], n_frames, interval, title)
+    write("scatter", draw.scatter, cells, pooled, n_frames, interval, f"{sample}: nuclear vs cytoplasmic POI{note}")
+    ids = select_cells(cells, max_cells)
     n_ids = cells["cell_id"].nunique()
-    shown_ids = f"all {n_ids} cell ids" if len(ids) == n_ids else f"{len(ids)} of {n_ids} cell ids (most frames)"
-    write("cells", draw.cell_panels, cells, ids, n_frames, interval, f"{sample}: POI per cell, {shown_ids}")
-    translocation = pd.read_parquet(inputs["translocation"])
-    note = "N/C: nuclear / cytoplasmic POI mean per frame; temporal r: Pearson r over time between the two means."
-    write_html(cell_summary(cells, pooled, translocation, pixel), outputs["table"], f"{sample}: cells", note)
+    shown_ids = f"all {n_ids} tracks" if len(ids) == n_ids else f"{len(ids)} of {n_ids} tracks (most frames)"
+    write("cells", draw.cell_panels, cells, ids, n_frames, interval, f"{sample}: POI per cell, {shown_ids}{note}")
+
+
+def _excluded_note(kept: int, excluded: int, min_track_frames: int, min_area_um2: float) -> str:
+    """A second title line saying how many tracks the per-cell statistics use and leave out."""
+    if not excluded:
+        return ""
+    return f"\n{kept} tracks; {excluded} left out (< {min_track_frames} frames or < {min_area_um2:g} µm²)"

@@ -1,19 +1,30 @@
 """Rule masks: ``stack.npy`` -> ``nuclei.npy`` and ``cytoplasm.npy`` label stacks, relabelled with
-track ids as the frames are written."""
+track ids as the frames are written, the per-frame QC table ``qc.parquet`` and the tracks'
+lineage ``lineage.parquet``; QC warnings go to the log."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
+import pandas as pd
 
 from .. import MARKER, POI
-from ..config import MaskParams, TrackParams
+from ..config import ChannelSource, MaskParams, QCParams, TrackParams
+from ..errors import InputError
 from ..io.atomic import atomic_path
-from ..io.stacks import LabelStackWriter, label_dtype, open_array
+from ..io.mask_sources import PlaneSeries, open_cell_channel, open_labels
+from ..io.stacks import LabelStackWriter, label_dtype, open_array, read_metadata
+from ..io.tables import movie_table, write_parquet
+from ..measure.qc import frame_qc, qc_table, qc_warnings
+from ..segment.cells import cell_labels, cells_from_labels, cytoplasm_labels
 from ..segment.labels import LabelledPixels, labelled_pixels, paint
-from ..segment.nuclei import nucleus_labels
+from ..segment.nuclei import segment_nuclei
 from ..segment.rings import cell_rings
 from ..segment.tracking import FrameObjects, Tracker, frame_objects
 from ..system import map_frames
@@ -21,27 +32,137 @@ from ..system import map_frames
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class MaskSources:
+    """The per-frame images a sample's masks may use besides its stack (each None when the sample
+    sheet names none): a cell channel and label images made elsewhere."""
+
+    cell: PlaneSeries | None = None
+    nucleus_labels: PlaneSeries | None = None
+    cell_labels: PlaneSeries | None = None
+
+
+#: A sample with none of them.
+NO_SOURCES = MaskSources()
+
+
+@dataclass(frozen=True)
+class SegmentedMovie:
+    """What :func:`segment_stack` found besides the label stacks.
+
+    Attributes
+    ----------
+    qc : dict of (T,) ndarray
+        The QC columns :data:`nucleocyto.measure.qc.QC_COLUMNS`.
+    lineage : dict of ndarray
+        :meth:`nucleocyto.segment.tracking.Tracker.lineage`: one row per track.
+    """
+
+    qc: dict[str, np.ndarray]
+    lineage: dict[str, np.ndarray]
+
+    @property
+    def counts(self) -> list[int]:
+        """Nucleus objects of each frame."""
+        return self.qc["objects"].tolist()
+
+
 def run(
-    stack_path: str | Path,
-    nuclei_path: str | Path,
-    cytoplasm_path: str | Path,
+    sample: str,
+    inputs: Mapping[str, str | Path],
+    outputs: Mapping[str, str | Path],
     params: MaskParams,
     tracking: TrackParams,
+    qc: QCParams,
+    sources: Mapping[str, object],
+    provenance: dict,
     threads: int = 1,
-) -> list[int]:
-    """Nucleus and cytoplasm label stacks of a sample (see
-    :func:`segment_stack`); returns the number of cells of each frame."""
-    counts = segment_stack(open_array(stack_path), nuclei_path, cytoplasm_path, params, tracking, threads)
-    log.info("%d frames; cells per frame: min %d, max %d", len(counts), min(counts), max(counts))
-    return counts
+) -> SegmentedMovie:
+    """Label stacks, QC table and lineage of a sample (see :func:`segment_stack`).
+
+    ``inputs`` maps ``stack`` and ``metadata`` to their paths, ``outputs`` maps ``nuclei``,
+    ``cytoplasm``, ``qc`` and ``lineage``. ``sources`` holds the sample sheet's optional images:
+    ``cell`` ({``path``, ``channel_index``} or None), ``nucleus_labels`` and ``cell_labels``
+    (lists of paths or None).
+    """
+    stack, metadata = open_array(inputs["stack"]), read_metadata(inputs["metadata"])
+    n_frames, _, height, width = stack.shape
+    min_px = params.min_cell_area_px(metadata["pixel_size_um"])
+    with ExitStack() as files:
+        opened = _open_sources(sample, sources, params, (n_frames, height, width), files)
+        movie = segment_stack(stack, outputs["nuclei"], outputs["cytoplasm"], params, tracking, threads, opened, min_px)
+    per_frame = ({key: column[[t]] for key, column in movie.qc.items()} for t in range(n_frames))
+    table = movie_table(per_frame, sample, metadata["frame_interval_s"])
+    write_parquet(table, outputs["qc"], provenance)
+    write_parquet(pd.DataFrame({"sample": sample, **movie.lineage}), outputs["lineage"], provenance)
+    counts = movie.counts
+    log.info("%d frames; nucleus objects per frame: min %d, max %d", n_frames, min(counts), max(counts))
+    for warning in qc_warnings(table, qc):
+        log.warning("sample %s: %s", sample, warning)
+    return movie
 
 
-def segment_frame(frame: np.ndarray, params: MaskParams) -> tuple[np.ndarray, FrameObjects, LabelledPixels]:
-    """Nuclei, their description for tracking, and the labelled pixels of their rings, of one
-    (C, Y, X) frame (channels in :data:`nucleocyto.CHANNELS` order)."""
-    nuclei = nucleus_labels(np.asarray(frame[MARKER]), params)
-    poi = np.asarray(frame[POI]) if params.ring_poi_threshold != "none" else None
-    return nuclei, frame_objects(nuclei), labelled_pixels(cell_rings(nuclei, params, poi))
+def _open_sources(
+    sample: str, sources: Mapping[str, object], params: MaskParams, shape: tuple[int, int, int], files: ExitStack
+) -> MaskSources:
+    """Open and check the sample's optional images against the movie of (T, Y, X) ``shape``."""
+    found = {}
+    if sources.get("cell"):
+        cell = sources["cell"]
+        files = tuple(Path(path) for path in cell["files"]) if cell.get("files") else None
+        source = ChannelSource(Path(cell["path"]), cell["channel_index"], cell.get("series"), files)
+        found["cell"] = files.enter_context(open_cell_channel(sample, source, shape))
+    for column in ("nucleus_labels", "cell_labels"):
+        if sources.get(column):
+            paths = [Path(path) for path in sources[column]]
+            found[column] = files.enter_context(open_labels(sample, column, paths, shape))
+    opened = MaskSources(**found)
+    if params.cytoplasm == "cell" and params.cell_channel == "cell" and opened.cell is None and not opened.cell_labels:
+        raise InputError(
+            f"sample {sample!r}: masks.cell_channel is 'cell' but the sample sheet names no cell channel "
+            "(a 'cell' file, or 'cell_channel' of 'image')."
+        )
+    if opened.cell_labels is not None and params.cytoplasm == "ring":
+        log.info("sample %s: cell_labels given, so the cytoplasm is each cell minus its nucleus", sample)
+    return opened
+
+
+class FrameMasks(NamedTuple):
+    """One frame's nuclei, their description for tracking, the labelled pixels of their
+    cytoplasm and the frame's QC numbers (:func:`nucleocyto.measure.qc.frame_qc`)."""
+
+    nuclei: np.ndarray
+    objects: FrameObjects
+    cytoplasm: LabelledPixels
+    qc: dict
+
+
+def segment_frame(
+    frame: np.ndarray, t: int, params: MaskParams, sources: MaskSources = NO_SOURCES, min_cell_area_px: int = 0
+) -> FrameMasks:
+    """Masks of frame ``t``, a (C, Y, X) array (channels in :data:`nucleocyto.CHANNELS` order).
+
+    Nuclei come from the sample's nucleus label images when given, else from the marker
+    channel. The cytoplasm is each cell minus its nucleus when cell label images are given or
+    ``params.cytoplasm`` is ``"cell"`` (cells grown on the POI or the cell channel from the
+    nuclei of at least ``min_cell_area_px`` pixels), else the ring.
+    """
+    if sources.nucleus_labels is not None:
+        nuclei, threshold = sources.nucleus_labels.read(t), float("nan")
+    else:
+        nuclei, threshold = segment_nuclei(np.asarray(frame[MARKER]), params)
+    if sources.cell_labels is not None:
+        cytoplasm = cytoplasm_labels(cells_from_labels(nuclei, sources.cell_labels.read(t)), nuclei)
+    elif params.cytoplasm == "cell":
+        channel = np.asarray(frame[POI]) if params.cell_channel == "poi" else sources.cell.read(t)
+        cytoplasm = cytoplasm_labels(cell_labels(nuclei, channel, params, min_cell_area_px)[0], nuclei)
+    else:
+        poi = np.asarray(frame[POI]) if params.ring_poi_threshold != "none" else None
+        cytoplasm = cell_rings(nuclei, params, poi)
+    objects = frame_objects(nuclei)
+    return FrameMasks(
+        nuclei, objects, labelled_pixels(cytoplasm), frame_qc(frame, objects.pixels, threshold, min_cell_area_px)
+    )
 
 
 def segment_stack(
@@ -51,12 +172,14 @@ def segment_stack(
     params: MaskParams,
     tracking: TrackParams,
     threads: int = 1,
-) -> list[int]:
+    sources: MaskSources = NO_SOURCES,
+    min_cell_area_px: int = 0,
+) -> SegmentedMovie:
     """Write nucleus and cytoplasm label stacks for a (T, C, Y, X) stack, frame by frame.
 
-    Each frame is segmented, its nuclei are relabelled with track ids (when tracking is on;
-    see :class:`nucleocyto.segment.tracking.Tracker`), and its rings are relabelled with the
-    same ids, so both stacks carry the track ids.
+    Each frame is segmented (:func:`segment_frame`), its nuclei are relabelled with track ids
+    (when tracking is on; see :class:`nucleocyto.segment.tracking.Tracker`), and its cytoplasm is
+    relabelled with the same ids, so both stacks carry the track ids.
 
     Parameters
     ----------
@@ -65,37 +188,40 @@ def segment_stack(
     nuclei_path, cytoplasm_path : path
         Output ``.npy`` files, each (T, Y, X) uint8, uint16 or int32: the narrowest that holds
         the movie's cell ids (see :class:`nucleocyto.io.stacks.LabelStackWriter`).
-    params : MaskParams
-    tracking : TrackParams
-    threads : int
-        Frames segmented at once.
+    params, tracking, threads
+        Mask and tracking parameters; frames segmented at once.
+    sources, min_cell_area_px
+        The sample's optional images; fewest pixels of a nucleus counted as a cell.
 
     Returns
     -------
-    list of int
-        Number of cells found in each frame.
+    SegmentedMovie
+        The QC table and the lineage of the tracks.
     """
     n_frames, _, height, width = stack.shape
     shape = (n_frames, height, width)
-    tracker = Tracker(tracking)
-    counts = []
+    tracker = Tracker(tracking, min_cell_area_px)
+    rows = []
     with (
         atomic_path(nuclei_path) as tmp_nuclei,
         atomic_path(cytoplasm_path) as tmp_cytoplasm,
         LabelStackWriter(tmp_nuclei, shape, background=threads > 1) as nuclei_out,
         LabelStackWriter(tmp_cytoplasm, shape, background=threads > 1) as cytoplasm_out,
     ):
-        frames = map_frames(lambda t: segment_frame(stack[t], params), n_frames, threads, release=(stack,))
-        for t, (nuclei, objects, rings) in enumerate(frames):
-            # Rings depend on pixel positions only, not on label values, so relabelling the
-            # nuclei and the rings with the same track ids equals deriving the rings afterwards.
-            track_ids = tracker.link(objects, nuclei)
-            track_ids = track_ids.astype(label_dtype(int(track_ids.max())))
-            nuclei_out.write(paint(objects.pixels, track_ids, nuclei.shape))
-            cytoplasm_out.write(paint(rings, track_ids, nuclei.shape))
-            counts.append(len(objects.ids))
-            if counts[-1] == 0:
+        frames = map_frames(
+            lambda t: segment_frame(stack[t], t, params, sources, min_cell_area_px), n_frames, threads, release=(stack,)
+        )
+        for t, masks in enumerate(frames):
+            # The cytoplasm depends on pixel positions only, not on label values, so relabelling the
+            # nuclei and the cytoplasm with the same track ids equals deriving it afterwards.
+            track_ids = tracker.link(masks.objects, masks.nuclei)
+            track_ids = track_ids.astype(label_dtype(int(track_ids.max(initial=0))))
+            nuclei_out.write(paint(masks.objects.pixels, track_ids, masks.nuclei.shape))
+            cytoplasm_out.write(paint(masks.cytoplasm, track_ids, masks.nuclei.shape))
+            rows.append(masks.qc)
+            if masks.qc["empty"]:
                 log.warning("frame %d: empty nucleus mask; its measurements will be NaN", t)
     if tracking.method != "none":
-        log.info("tracking (%s): %d tracks", tracking.method, tracker.n_tracks)
-    return counts
+        log.info("tracking (%s): %d tracks, %d divisions", tracking.method, tracker.n_tracks, tracker.n_divisions)
+    lineage = tracker.lineage()
+    return SegmentedMovie(qc_table(rows, lineage), lineage)

@@ -1,5 +1,6 @@
 """Rule measure: stack and label stacks -> ``intensities.parquet`` (every cell × region ×
-channel × frame) and ``cells.parquet`` (POI means and N/C ratio per cell and frame)."""
+channel × frame) and ``cells.parquet`` (POI means, N/C ratio, geometry and track per cell and
+frame)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ import pandas as pd
 from ..config import BackgroundParams
 from ..io.stacks import read_metadata
 from ..io.tables import movie_table, write_parquet
-from ..measure.cells import cell_table
+from ..measure.cells import cell_table, with_geometry
+from ..measure.geometry import frame_geometry
 from ..measure.intensities import measure_frame
 from ..system import map_frames
 from . import label_arrays
@@ -33,16 +35,31 @@ def run(
 ) -> None:
     """``intensities.parquet`` and ``cells.parquet`` of a sample.
 
-    ``arrays`` maps ``stack``, ``metadata``, ``nuclei`` and ``cytoplasm`` to their paths. With
-    ``convention`` ``"cellprofiler"`` (``correlation.convention``) medians follow CellProfiler's
-    MeasureObjectIntensity.
+    ``arrays`` maps ``stack``, ``metadata``, ``nuclei``, ``cytoplasm`` and ``lineage`` to their
+    paths. With ``convention`` ``"cellprofiler"`` (``correlation.convention``) medians follow
+    CellProfiler's MeasureObjectIntensity.
     """
-    interval = read_metadata(arrays["metadata"])["frame_interval_s"]
+    metadata = read_metadata(arrays["metadata"])
+    interval = metadata["frame_interval_s"]
     stack, nuclei, cytoplasm = label_arrays(arrays)
     median = "cellprofiler" if convention == "cellprofiler" else "numpy"
     table = measure_stack(stack, nuclei, cytoplasm, sample, interval, background, threads, median=median)
     write_parquet(table, intensities_path, provenance)
-    write_parquet(cell_table(table), cells_path, provenance)
+    geometry = geometry_stack(nuclei, cytoplasm, threads)
+    cells = with_geometry(cell_table(table), geometry, pd.read_parquet(arrays["lineage"]), metadata["pixel_size_um"])
+    write_parquet(cells, cells_path, provenance)
+
+
+def geometry_stack(nuclei: np.ndarray, cytoplasm: np.ndarray, threads: int = 1) -> pd.DataFrame:
+    """:func:`nucleocyto.measure.geometry.frame_geometry` of every frame of (T, Y, X) label
+    stacks, with a ``frame`` column."""
+    frames = map_frames(
+        lambda t: frame_geometry(np.asarray(nuclei[t]), np.asarray(cytoplasm[t])),
+        nuclei.shape[0],
+        threads,
+        release=(nuclei, cytoplasm),
+    )
+    return movie_table(frames, "", None).drop(columns=["sample", "time_s"])
 
 
 def measure_stack(

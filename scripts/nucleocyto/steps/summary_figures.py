@@ -7,32 +7,57 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..config import QCParams
 from ..io.tables import software_versions, write_html
+from ..measure.qc import qc_warnings
+from ..plots.data import counted_cells
 from ..plots.report import sample_table
 from ..plots.style import save
 from ..plots.summary import summary
+
+#: Columns of the cells tables the summary reads.
+CELL_COLUMNS = ["sample", "frame", "time_s", "cell_id", "nc_ratio", "track_frames", "nucleus_area_um2"]
 
 
 def run(
     summary_path: str | Path,
     cells_paths: list[str],
+    qc_paths: list[str],
     conditions: dict[str, str],
     outputs: Mapping[str, str | Path],
     dpi: int,
+    min_track_frames: int,
+    min_area_um2: float,
+    qc: QCParams,
 ) -> None:
     """The figure across samples (PNG ``outputs["figure"]``, SVG ``outputs["svg"]``), the table
     of samples (HTML ``outputs["table"]``), grouped by condition, and the versions of the
-    pipeline and its libraries (HTML ``outputs["software"]``)."""
-    columns = ["sample", "frame", "time_s", "nc_ratio"]
-    pooled = pd.concat(
-        [pd.read_parquet(path, columns=columns, filters=[("cell_id", "==", 0)]) for path in cells_paths],
-        ignore_index=True,
-    )
+    pipeline and its libraries (HTML ``outputs["software"]``). The single cells are the tracks
+    :func:`nucleocyto.plots.data.counted_cells` keeps, and each sample's QC warnings (from its
+    ``qc.parquet``) are listed in the table."""
+    pooled, counted, excluded = [], [], 0
+    for path in cells_paths:
+        cells = pd.read_parquet(path, columns=CELL_COLUMNS)
+        movie = cells[cells["cell_id"] == 0]
+        kept, left_out = counted_cells(cells[cells["cell_id"] > 0], len(movie), min_track_frames, min_area_um2)
+        pooled.append(movie)
+        counted.append(kept[["sample", "cell_id"]].drop_duplicates())
+        excluded += left_out
+    pooled = pd.concat(pooled, ignore_index=True)
     translocation = pd.read_parquet(summary_path)
-    save(summary(pooled, translocation, conditions), outputs["figure"], outputs["svg"], dpi)
+    keys = pd.concat(counted, ignore_index=True).assign(counted=True)
+    used = translocation.merge(keys, on=["sample", "cell_id"], how="left")["counted"].fillna(False).astype(bool)
+    single = f"single cells (tracks of ≥ {min_track_frames} frames; {excluded} left out)"
+    figure = summary(pooled, translocation[used.to_numpy() | (translocation["cell_id"] == 0)], conditions, single)
+    save(figure, outputs["figure"], outputs["svg"], dpi)
+    table = sample_table(pooled, translocation, conditions)
+    table["tracks in summaries"] = table["sample"].map(keys.groupby("sample").size()).fillna(0).astype(int)
+    qc_tables = [pd.read_parquet(path) for path in qc_paths]
+    warnings = {frames["sample"].iloc[0]: qc_warnings(frames, qc) for frames in qc_tables}
+    table["QC warnings"] = table["sample"].map(lambda s: " / ".join(warnings.get(s, [])) or "none")
     note = (
         "N/C: nuclear / cytoplasmic POI mean, all cells pooled by area; temporal r: Pearson r over time between them."
     )
-    write_html(sample_table(pooled, translocation, conditions), outputs["table"], "All samples", note)
+    write_html(table, outputs["table"], "All samples", note)
     versions = pd.DataFrame(list(software_versions().items()), columns=["software", "version"]).fillna("not installed")
     write_html(versions, outputs["software"], "Software", "Versions of the pipeline and the libraries this run used.")

@@ -1,0 +1,93 @@
+"""A small animated GIF of a movie's masks, to scrub through segmentation and tracking.
+
+Each frame shows the POI channel in grey with the outline of every nucleus and of its cytoplasm
+in a colour of its own: a colour follows one track id through the movie, so an id that jumps
+between cells, a track that ends or a division (two new colours) shows as a change of colour.
+Frames are drawn with NumPy and written with Pillow (which Matplotlib depends on), not Matplotlib.
+"""
+
+from __future__ import annotations
+
+import colorsys
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from .. import POI
+from ..io.atomic import atomic_path
+from ..segment.labels import label_edges
+
+#: Frames whose longer side is below this (px) are enlarged by whole pixels up to it.
+ENLARGE_TO_PX = 384
+
+#: Frames whose longer side is above this (px) are reduced by taking every n-th pixel.
+REDUCE_TO_PX = 512
+
+#: Most frames in the movie; longer movies show evenly spaced frames.
+MOVIE_FRAMES = 120
+
+#: Grey levels of the POI (0 to 186 in steps of 6, leaving the bright colours to the outlines):
+#: fewer levels than the camera's keep the GIF small.
+GREY_LEVELS = 32
+
+#: Time each frame is shown (ms).
+FRAME_MS = 200
+
+
+def track_colours(highest: int) -> np.ndarray:
+    """(highest + 1, 3) uint8 RGB colour of each track id: hues a golden angle apart, so ids
+    next to each other differ, at full saturation; id 0 black."""
+    hues = (np.arange(highest + 1) * 0.618033988749895) % 1.0
+    colours = np.array([colorsys.hsv_to_rgb(h, 0.85, 1.0) for h in hues]) * 255
+    colours[0] = 0
+    return colours.round().astype(np.uint8)
+
+
+def mask_movie(stack: np.ndarray, nuclei: np.ndarray, cytoplasm: np.ndarray, path: str | Path, title: str) -> list[int]:
+    """Write the mask movie of a sample as a looping GIF.
+
+    Parameters
+    ----------
+    stack : (T, C, Y, X) ndarray
+        Raw movie (usually a read-only memory map); only the frames shown are read.
+    nuclei, cytoplasm : (T, Y, X) ndarray of int
+        Label stacks (track ids when tracking is on).
+    path : path
+        Output ``.gif``, written atomically.
+    title : str
+        Written above each frame with its frame number and count of cells.
+
+    Returns
+    -------
+    list of int
+        The frames shown.
+    """
+    n_frames, _, height, width = stack.shape
+    shown = sorted({int(round(t)) for t in np.linspace(0, n_frames - 1, min(n_frames, MOVIE_FRAMES))})
+    zoom = max(1, ENLARGE_TO_PX // max(height, width))
+    stride = max(1, -(-max(height, width) // REDUCE_TO_PX))
+    sample = np.s_[::stride, ::stride]
+    poi = np.asarray(stack[shown[0], POI], dtype=np.float64)[sample]
+    low, high = np.percentile(poi, [0.5, 99.8])
+    colours = track_colours(int(max(np.asarray(nuclei[t]).max(initial=0) for t in shown)))
+    images = []
+    for t in shown:
+        grey = np.asarray(stack[t, POI], dtype=np.float64)[sample]
+        grey = (np.round(np.clip((grey - low) / (high - low or 1.0), 0, 1) * (GREY_LEVELS - 1)) * 6).astype(np.uint8)
+        rgb = np.repeat(np.repeat(np.stack([grey] * 3, axis=-1), zoom, axis=0), zoom, axis=1)
+        labels = [
+            np.repeat(np.repeat(np.asarray(a[t])[sample], zoom, axis=0), zoom, axis=1) for a in (nuclei, cytoplasm)
+        ]
+        cytoplasm_edges = label_edges(np.where(labels[0] == 0, labels[1], 0))
+        rgb[cytoplasm_edges] = (colours[labels[1][cytoplasm_edges]] * 0.6).astype(np.uint8)
+        nucleus_edges = label_edges(labels[0])
+        rgb[nucleus_edges] = colours[labels[0][nucleus_edges]]
+        frame = Image.new("RGB", (rgb.shape[1], rgb.shape[0] + 14))
+        frame.paste(Image.fromarray(rgb), (0, 14))
+        count = np.count_nonzero(np.bincount(np.asarray(nuclei[t]).ravel())[1:])
+        ImageDraw.Draw(frame).text((3, 1), f"{title}  frame {t}/{n_frames - 1}  {count} nuclei", fill=(255, 255, 255))
+        images.append(frame.quantize(colors=128, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE))
+    with atomic_path(path) as tmp:
+        images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], duration=FRAME_MS, loop=0)
+    return shown
