@@ -24,6 +24,7 @@ def main(snakemake):
         snakemake.output.metadata,
         **snakemake.params.calibration,
         threads=snakemake.threads,
+        record_path=snakemake.log.sources,
     )
 
 

@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(workflow.current_basedir).parents[1] / "scripts"))
 from nucleocyto import SAMPLE_FIGURES  # noqa: E402
 from nucleocyto.config import SAMPLE_ID_CHARS, channel_sources, check_config, load_sample_sheet  # noqa: E402
 from nucleocyto.errors import InputError  # noqa: E402
+from nucleocyto.io.freshness import content_stamp  # noqa: E402
 
 SCHEMAS = Path(workflow.current_basedir).parent / "schemas"
 CONFIG_SOURCE = f"config file {', '.join(map(str, workflow.configfiles))}" if workflow.configfiles else "config"
@@ -85,6 +86,15 @@ def ingest_sources(wildcards):
         }
         for name, source in SAMPLE_SOURCES[wildcards.sample].items()
     }
+
+
+def source_content(wildcards):
+    """Content stamp of a sample's image files (nucleocyto.io.freshness): a parameter of ingest, so
+    a source replaced with different content, even by an older file, reruns the sample. A stat per
+    file against ingest's record (its log 'sources'); a file is hashed only when its size or time
+    differ."""
+    sample = wildcards.sample
+    return content_stamp(sample, sample_images(sample), f"logs/ingest/{sample}.sources.json")
 
 
 def calibration_override(wildcards):

@@ -11,6 +11,7 @@ from pathlib import Path
 from ..config import ChannelSource
 from ..io.atomic import atomic_path
 from ..io.checksum import sha256sum
+from ..io.freshness import file_state, write_record
 from ..io.sources import FrameReader, SampleLayout, calibration, describe_sample, sample_metadata
 from ..io.stacks import FrameWriter, write_metadata
 from ..system import DropBehind, map_frames
@@ -26,6 +27,7 @@ def run(
     frame_interval_s: float | None = None,
     pixel_size_um: float | None = None,
     threads: int = 1,
+    record_path: str | Path | None = None,
 ) -> dict:
     """Write the canonical stack and its metadata for one sample.
 
@@ -45,6 +47,9 @@ def run(
     threads : int
         With 2 or more, the sources' SHA-256 checksums are computed, and the stack is written,
         on threads of their own while the frames are read.
+    record_path : path, optional
+        Where to record each source file's size, modification time (taken before it is read)
+        and SHA-256 (:func:`nucleocyto.io.freshness.write_record`), for the stale-source check.
 
     Returns
     -------
@@ -53,12 +58,15 @@ def run(
     """
     layout = describe_sample(sample, sources)
     log.info("sample %s: writing stack %s of %s", sample, layout.shape, layout.dtype)
+    states = {path: file_state(path) for path in layout.paths}  # before reading: a change meanwhile shows
     checksums = _copy_and_hash(layout, stack_path, threads)
     interval, pixel = calibration(layout, frame_interval_s, pixel_size_um)
     if interval is None:
         log.warning("sample %s: no frame interval in the files or the sample sheet; time_s will be NaN", sample)
     metadata = sample_metadata(layout, checksums, interval, pixel)
     write_metadata(metadata, metadata_path)
+    if record_path is not None:
+        write_record({path: states[path] | {"sha256": checksums[path]} for path in layout.paths}, record_path)
     return metadata
 
 
