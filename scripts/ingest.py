@@ -25,6 +25,7 @@ def main(snakemake):
         **snakemake.params.calibration,
         threads=snakemake.threads,
         record_path=snakemake.log.sources,
+        mem_mb=snakemake.resources.get("mem_mb"),
     )
 
 

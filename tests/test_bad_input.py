@@ -10,6 +10,7 @@ job. The message templates are the ones listed in docs/errors.md.
 from __future__ import annotations
 
 import re
+import struct
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,6 +116,18 @@ TIFF_CASES = [
         "inf_values",
         "sample '<sample>', marker channel, <nucleus>: frame <n> contains NaN or infinite values.",
         {"poi": "data/float_poi.tif", "nucleus": "data/inf_values.tif"},
+    ),
+    Case(
+        "claims_huge_frames",
+        "sample '<sample>', <poi>: frames of <n> × <n> pixels (2 channels, uint16) need about <n> MB to "
+        "process, more than the memory limit of <n> MB (the job's mem_mb).",
+        {"poi": "data/claims_huge_frames.tif", "nucleus": "data/claims_huge_frames.tif"},
+    ),
+    Case(
+        "decompression_bomb",
+        "sample '<sample>', <poi>: frames of <n> × <n> pixels (2 channels, uint16) need about <n> MB to "
+        "process, more than the memory limit of <n> MB (the job's mem_mb).",
+        {"poi": "data/decompression_bomb.tif", "nucleus": "data/decompression_bomb.tif"},
     ),
     Case(
         "channel_out_of_range",
@@ -243,9 +256,33 @@ def write_inputs(data: Path) -> None:
     imwrite(data / "int16_nucleus.tif", (marker.astype(np.int32) - 300).astype(np.int16))
     imwrite(data / "single_poi.tif", poi[0])
     imwrite(data / "single_nucleus.tif", marker[0])
+    write_huge_claims(data)
     long_poi, long_marker = tiny_movie(2000)
     imwrite(data / "long_poi.tif", long_poi)
     imwrite(data / "long_nucleus.tif", long_marker)
+
+
+def write_huge_claims(data: Path) -> None:
+    """A 16 × 16 zlib TIFF whose header is patched to claim 100000 × 100000 pixels in its one
+    strip, and a 1.7 MB zlib "decompression bomb" of two 20480 × 20480 uint16 frames of zeros."""
+    small = bytearray(imwrite(data / "scratch.tif", np.zeros((16, 16), np.uint16), compression="zlib", metadata=None))
+    with tifffile.TiffFile(data / "scratch.tif") as tif:
+        tags = {tag.code: tag for tag in tif.pages[0].tags}
+    for code in (256, 257, 278):  # width, length, rows per strip
+        kind = {3: "<H", 4: "<I"}[int(tags[code].dtype)]
+        struct.pack_into(kind, small, tags[code].offset + 8, 100000 if kind == "<I" else 60000)
+    (data / "claims_huge_frames.tif").write_bytes(bytes(small))
+    (data / "scratch.tif").unlink()
+    tile = np.zeros((2048, 2048), np.uint16)
+    tifffile.imwrite(
+        data / "decompression_bomb.tif",
+        (tile for _ in range(2 * 10 * 10)),
+        shape=(2, 20480, 20480),
+        dtype=np.uint16,
+        tile=(2048, 2048),
+        compression="zlib",
+        photometric="minisblack",
+    )
 
 
 def expected(case: Case, sheet: str = "", config: str = "") -> re.Pattern:
@@ -282,7 +319,12 @@ def tree(tmp_path_factory) -> Path:
 def tiff_run(tree):
     rows = [{"sample": c.id, **c.row} for c in TIFF_CASES] + [{"sample": s, **r} for s, r in VALID.items()]
     write_sheet(tree / "samples.tsv", rows)
-    result = run_snakemake(tree, "--cores", "2", "--keep-going", "--config", "samples=samples.tsv", check=False)
+    result = run_snakemake(
+        tree,
+        *("--cores", "2", "--keep-going", "--config", "samples=samples.tsv"),
+        *("--set-resources", "ingest:mem_mb=4000"),  # the memory limit of the huge-frame cases
+        check=False,
+    )
     return result, result.stdout + result.stderr
 
 

@@ -12,9 +12,10 @@ from snakemake.exceptions import WorkflowError
 sys.path.insert(0, str(Path(workflow.current_basedir).parents[1] / "scripts"))
 
 # Only the configuration layer of the library: parsing the workflow imports no image library.
-from nucleocyto import SAMPLE_FIGURES  # noqa: E402
+from nucleocyto import CHANNELS, SAMPLE_FIGURES  # noqa: E402
 from nucleocyto.config import SAMPLE_ID_CHARS, channel_sources, check_config, load_sample_sheet  # noqa: E402
 from nucleocyto.errors import InputError  # noqa: E402
+from nucleocyto.io.budget import frame_working_mb, header_sizes  # noqa: E402
 from nucleocyto.io.freshness import content_stamp  # noqa: E402
 
 SCHEMAS = Path(workflow.current_basedir).parent / "schemas"
@@ -153,29 +154,35 @@ def all_outputs():
     return outputs + summary + ["results/figures/summary.png", "results/figures/summary.svg"]
 
 
-# Cluster resources (docs/cluster.md): cheap callables on the size of the sample's image file(s),
-# which exists before any of its jobs runs (a group job's totals skip values that depend on
-# not-yet-written inputs). A retry (--retries) doubles them. SLURM's --cpus-per-task is the
-# rule's threads (the executor plugin's default), so it needs no callable here.
+# Cluster resources (docs/cluster.md): cheap callables on the decoded size of the sample's image
+# file(s), estimated from each file's first TIFF page header (nucleocyto.io.budget, without
+# tifffile) and its size, which exist before any of the sample's jobs runs (a group job's totals
+# skip values that depend on not-yet-written inputs). A retry (--retries) doubles them. SLURM's
+# --cpus-per-task is the rule's threads (the executor plugin's default), so it needs no callable.
 def movie_mb(wildcards):
-    """Total size (MB) of a sample's image file(s), from os.stat (once per sample: each of its
-    five jobs asks twice, for mem_mb and runtime)."""
-    return _movie_mb(wildcards.sample)
+    """Decoded size (MB) of a sample's image file(s) (once per sample: each of its five jobs asks
+    twice, for mem_mb and runtime)."""
+    return _movie_sizes(wildcards.sample)[0]
 
 
 @functools.cache
-def _movie_mb(sample):
-    return sum(_size_bytes(Path(path)) for path in sample_images(sample)) / 1e6
-
-
-def _size_bytes(path):
-    """Bytes of a file, or of the files in an image folder (OME-Zarr)."""
-    return path.stat().st_size if path.is_file() else sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+def _movie_sizes(sample):
+    """(decoded MB of the sample's files, working memory MB of its largest frame)."""
+    sizes = [header_sizes(path) for path in sample_images(sample)]
+    planes = [plane for _, plane in sizes if plane is not None]
+    frame_mb = max((frame_working_mb(plane, len(CHANNELS)) for plane in planes), default=0.0)
+    return sum(mb for mb, _ in sizes), frame_mb
 
 
 def memory_mb(per_movie_mb):
-    """mem_mb callable: 1000 MB (Python and libraries) + per_movie_mb x the movie size (MB)."""
-    return lambda wildcards, attempt: int(1000 + per_movie_mb * movie_mb(wildcards)) * attempt
+    """mem_mb callable: 1000 MB (Python and libraries) + per_movie_mb x the decoded movie size
+    (MB) + what a step's frames need (nucleocyto.io.budget.frame_working_mb)."""
+
+    def mem_mb(wildcards, attempt):
+        decoded, frame_mb = _movie_sizes(wildcards.sample)
+        return int(1000 + per_movie_mb * decoded + frame_mb) * attempt
+
+    return mem_mb
 
 
 def runtime_min(wildcards, attempt):
