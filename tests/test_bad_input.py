@@ -162,6 +162,19 @@ PARSE_CASES = [
     Case("id_with_dotdot", UNSAFE_ID, GOOD, sample="x..y"),
     Case("id_with_space", UNSAFE_ID, GOOD, sample="cell A"),
     Case("id_with_shell", UNSAFE_ID, GOOD, sample="a;touch_PWNED"),
+    Case(
+        "id_too_long",
+        "sample sheet <sheet>: sample id '<sample>' is <n> characters long; use at most 100.",
+        GOOD,
+        sample="x" * 300,
+    ),
+    Case(
+        "id_of_an_output",
+        "sample sheet <sheet>: sample id '<sample>' is the name of an output of the whole run in results/; "
+        "choose another id (not figures, summary.parquet, summary.html, software.html, report.html).",
+        GOOD,
+        sample="summary.html",
+    ),
     Case("no_sample_column", "sample sheet <sheet>: missing the 'sample' column.", sheet=[GOOD]),
     Case(
         "no_nucleus_column",

@@ -7,13 +7,20 @@ import pandas as pd
 import yaml
 from jsonschema import Draft202012Validator
 from snakemake.exceptions import WorkflowError
+from snakemake.logging import logger
 
 # The library beside this workflow, wherever the Snakefile that includes it lives (module use).
 sys.path.insert(0, str(Path(workflow.current_basedir).parents[1] / "scripts"))
 
 # Only the configuration layer of the library: parsing the workflow imports no image library.
 from nucleocyto import CHANNELS, SAMPLE_FIGURES  # noqa: E402
-from nucleocyto.config import SAMPLE_ID_CHARS, channel_sources, check_config, load_sample_sheet  # noqa: E402
+from nucleocyto.config import (  # noqa: E402
+    SAMPLE_ID_CHARS,
+    channel_sources,
+    check_config,
+    load_sample_sheet,
+    unreadable_sources,
+)
 from nucleocyto.errors import InputError  # noqa: E402
 from nucleocyto.io.budget import frame_working_mb, header_sizes  # noqa: E402
 from nucleocyto.io.freshness import content_stamp  # noqa: E402
@@ -60,6 +67,13 @@ wildcard_constraints:
 # patterns) are listed here, once, with pathlib: the ingest job checks the files themselves.
 SAMPLE_ROWS = SAMPLES.to_dict("index")
 SAMPLE_SOURCES = {sample: channel_sources(row) for sample, row in SAMPLE_ROWS.items()}
+# A source that exists but cannot be read (no permission, a FIFO, a device) is reported now, and
+# its sample's ingest job fails with the same sentence: the other samples go on (--keep-going).
+# It is no input of the job, so Snakemake never opens it itself (its bookkeeping would stop the
+# whole run on an unreadable input).
+UNREADABLE = unreadable_sources(SAMPLE_SOURCES)
+for problems in UNREADABLE.values():
+    logger.warning(next(iter(problems.values())))
 
 
 def sample_row(wildcards):
@@ -72,8 +86,11 @@ def image_inputs(wildcards):
 
 
 def sample_images(sample):
-    """The image file(s) of ``sample``, sorted paths."""
-    return sorted({str(path) for source in SAMPLE_SOURCES[sample].values() for path in source.inputs})
+    """The image file(s) of ``sample`` that can be read, sorted paths."""
+    unreadable = UNREADABLE.get(sample, {})
+    return sorted(
+        {str(path) for source in SAMPLE_SOURCES[sample].values() for path in source.inputs if path not in unreadable}
+    )
 
 
 def ingest_sources(wildcards):

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import tifffile
 
+from ..config import unreadable
 from ..errors import InputError
 from .images import (
     LENGTH_TO_UM,
@@ -111,8 +112,10 @@ def _summary(index: int, series: tifffile.TiffPageSeries) -> SeriesSummary:
 @contextlib.contextmanager
 def _opened(path: Path) -> Iterator[tifffile.TiffFile]:
     """The TIFF ``path``, opened and walked; reading problems become InputErrors."""
-    if not path.is_file():
-        raise InputError(f"{path}: file not found.")
+    if (problem := unreadable(path)) is not None:
+        raise InputError(f"{path}: {problem}.")
+    if path.is_dir():
+        raise InputError(f"{path}: a folder, not a TIFF file.")
     if path.stat().st_size == 0:
         raise InputError(f"{path}: the file is empty.")
     if not is_tiff(path):

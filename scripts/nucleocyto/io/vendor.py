@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..config import unreadable
 from ..errors import InputError
 from . import images
 from .images import ImageInfo, SeriesSummary
@@ -136,8 +137,8 @@ class VendorPlanes:
 @contextlib.contextmanager
 def _opened(path: Path) -> Iterator:
     """bioio's ``BioImage`` of ``path``; reading problems become InputErrors."""
-    if not path.exists():
-        raise InputError(f"{path}: file not found.")
+    if (problem := unreadable(path)) is not None:
+        raise InputError(f"{path}: {problem}.")
     image = _bioimage(path)
     try:
         with warnings.catch_warnings():
