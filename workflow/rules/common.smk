@@ -14,13 +14,8 @@ sys.path.insert(0, str(Path(workflow.current_basedir).parents[1] / "scripts"))
 
 # Only the configuration layer of the library: parsing the workflow imports no image library.
 from nucleocyto import CHANNELS, SAMPLE_FIGURES  # noqa: E402
-from nucleocyto.config import (  # noqa: E402
-    SAMPLE_ID_CHARS,
-    channel_sources,
-    check_config,
-    load_sample_sheet,
-    unreadable_sources,
-)
+from nucleocyto.config import SAMPLE_ID_CHARS, channel_sources, check_config, load_sample_sheet  # noqa: E402
+from nucleocyto.config import unreadable_sources  # noqa: E402
 from nucleocyto.errors import InputError  # noqa: E402
 from nucleocyto.io.budget import frame_working_mb, header_sizes  # noqa: E402
 from nucleocyto.io.freshness import content_stamp  # noqa: E402
