@@ -118,6 +118,18 @@ TIFF_CASES = [
         {"poi": "data/float_poi.tif", "nucleus": "data/inf_values.tif"},
     ),
     Case(
+        "thin_planes",
+        "sample '<sample>', poi channel, <poi>: the planes are <n> × <n> pixels (Y × X); a frame needs at least "
+        "3 × 3 pixels.",
+        separate("thin_planes"),
+    ),
+    Case(
+        "one_pixel_planes",
+        "sample '<sample>', poi channel, <poi>: the planes are <n> × <n> pixels (Y × X); a frame needs at least "
+        "3 × 3 pixels.",
+        separate("one_pixel_planes"),
+    ),
+    Case(
         "claims_huge_frames",
         "sample '<sample>', <poi>: frames of <n> × <n> pixels (2 channels, uint16) need about <n> MB to "
         "process, more than the memory limit of <n> MB (the job's mem_mb).",
@@ -270,6 +282,8 @@ def write_inputs(data: Path) -> None:
     imwrite(data / "single_poi.tif", poi[0])
     imwrite(data / "single_nucleus.tif", marker[0])
     write_huge_claims(data)
+    imwrite(data / "thin_planes.tif", np.ones((FRAMES, 150, 1), np.uint16))
+    imwrite(data / "one_pixel_planes.tif", np.ones((FRAMES, 1, 1), np.uint16))
     long_poi, long_marker = tiny_movie(2000)
     imwrite(data / "long_poi.tif", long_poi)
     imwrite(data / "long_nucleus.tif", long_marker)

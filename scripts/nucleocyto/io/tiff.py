@@ -31,6 +31,7 @@ from .images import (
     ImageInfo,
     SeriesSummary,
     check_pixel_type,
+    check_plane_shape,
     choose_series,
     detail,
     positive_or_none,
@@ -146,6 +147,9 @@ def _describe(path: Path, tif: tifffile.TiffFile, series: tifffile.TiffPageSerie
     dtype = np.dtype(series.dtype).newbyteorder("=")
     if "S" in axes and series.keyframe.photometric == tifffile.PHOTOMETRIC.RGB and dtype == np.uint8:
         raise rgb_error(path)
+    if axes[-2:] != "YX" and axes[-1] != "S":  # 'YXQ', 'YQX': tifffile wrote a (T, Y, 1) array as one T × Y page
+        check_plane_shape(path, *shape[-2:])
+    check_plane_shape(path, series.keyframe.imagelength, series.keyframe.imagewidth)
     if "Y" not in axes or "X" not in axes:
         raise InputError(f"{path}: expected planes with Y and X axes, found axes {axes!r}.")
     lead = [a for a in axes if a not in "YX"]

@@ -73,6 +73,7 @@ def read_info(path: str | Path, series: int | None = None) -> ImageInfo:
                 "(e.g. mosaic tiles); give one 2-D plane per frame."
             )
         images.check_pixel_type(path, dtype)
+        images.check_plane_shape(path, size["Y"], size["X"])
         names = tuple(str(name) for name in image.channel_names or ())
         interval, pixel = _calibration(image, index)
         return ImageInfo(
