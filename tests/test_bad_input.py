@@ -232,6 +232,7 @@ VALID = {
     "int16_odd_name": {"poi": f"data/{ODD_NAME}.tif", "nucleus": "data/int16_nucleus.tif"},
     "single_frame": separate("single_poi", "single_nucleus"),
     "long_movie": separate("long_poi", "long_nucleus"),
+    "uint32_wide_marker": separate("uint32_poi", "uint32_wide_nucleus"),
 }
 BLANK_FRAMES = (1, 2)
 
@@ -282,6 +283,8 @@ def write_inputs(data: Path) -> None:
     imwrite(data / "single_poi.tif", poi[0])
     imwrite(data / "single_nucleus.tif", marker[0])
     write_huge_claims(data)
+    imwrite(data / "uint32_poi.tif", poi.astype(np.uint32))
+    imwrite(data / "uint32_wide_nucleus.tif", (marker / marker.max() * 3e9).astype(np.uint32))  # values up to 3e9
     imwrite(data / "thin_planes.tif", np.ones((FRAMES, 150, 1), np.uint16))
     imwrite(data / "one_pixel_planes.tif", np.ones((FRAMES, 1, 1), np.uint16))
     long_poi, long_marker = tiny_movie(2000)
@@ -425,6 +428,7 @@ def test_bad_samples_do_not_stop_good_ones(tiff_run, tree):
         ("int16_odd_name", "int16", FRAMES),
         ("single_frame", "uint16", 1),
         ("long_movie", "uint16", 2000),
+        ("uint32_wide_marker", "uint32", FRAMES),
     ],
 )
 def test_unusual_input_works(tiff_run, tree, sample, dtype, n_frames):
@@ -433,6 +437,8 @@ def test_unusual_input_works(tiff_run, tree, sample, dtype, n_frames):
     assert stack.shape == (n_frames, 2, *SHAPE) and stack.dtype == np.dtype(dtype)
     table = pd.read_parquet(results / "intensities.parquet")
     assert sorted(table["frame"].unique()) == list(range(n_frames))
+    if sample != "float32_blank_frames":  # a nucleus in every frame (Otsu on 3e9-wide uint32 too)
+        assert not table["mask_empty"].any()
     nuclei = table[~table["mask_empty"] & (table["region"] == "nucleus")]
     assert (nuclei["area_px"] > 0).all() and np.isfinite(nuclei["mean"]).all()
     assert len(pd.read_parquet(results / "correlation.parquet")) >= 2 * n_frames
