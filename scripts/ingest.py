@@ -24,6 +24,8 @@ def main(snakemake):
         snakemake.output.metadata,
         **snakemake.params.calibration,
         threads=snakemake.threads,
+        record_path=snakemake.log.sources,
+        mem_mb=snakemake.resources.get("mem_mb"),
     )
 
 

@@ -25,15 +25,22 @@ def real_movie() -> tuple[Path, Path]:
 
 
 def run_snakemake(
-    workdir: Path, *args: str, check: bool = True, env: dict | None = None, timeout_s: int | None = None
+    workdir: Path,
+    *args: str,
+    check: bool = True,
+    env: dict | None = None,
+    timeout_s: int | None = None,
+    prefix: tuple[str, ...] = (),
 ) -> subprocess.CompletedProcess:
     """Run this repository's workflow with ``workdir`` as working directory.
 
     Returns the completed process (stdout and stderr captured as text); with ``check`` a
     non-zero exit fails the test and shows snakemake's output. ``env`` replaces the
-    environment; with ``timeout_s`` the run is killed (exit 124) if it takes longer.
+    environment; with ``timeout_s`` the run is killed (exit 124) if it takes longer; ``prefix``
+    is a command that runs snakemake (e.g. ``setpriv`` with its options).
     """
     command = [
+        *prefix,
         sys.executable,
         "-m",
         "snakemake",

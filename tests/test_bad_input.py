@@ -10,6 +10,7 @@ job. The message templates are the ones listed in docs/errors.md.
 from __future__ import annotations
 
 import re
+import struct
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,6 +118,30 @@ TIFF_CASES = [
         {"poi": "data/float_poi.tif", "nucleus": "data/inf_values.tif"},
     ),
     Case(
+        "thin_planes",
+        "sample '<sample>', poi channel, <poi>: the planes are <n> × <n> pixels (Y × X); a frame needs at least "
+        "3 × 3 pixels.",
+        separate("thin_planes"),
+    ),
+    Case(
+        "one_pixel_planes",
+        "sample '<sample>', poi channel, <poi>: the planes are <n> × <n> pixels (Y × X); a frame needs at least "
+        "3 × 3 pixels.",
+        separate("one_pixel_planes"),
+    ),
+    Case(
+        "claims_huge_frames",
+        "sample '<sample>', <poi>: frames of <n> × <n> pixels (2 channels, uint16) need about <n> MB to "
+        "process, more than the memory limit of <n> MB (the job's mem_mb).",
+        {"poi": "data/claims_huge_frames.tif", "nucleus": "data/claims_huge_frames.tif"},
+    ),
+    Case(
+        "decompression_bomb",
+        "sample '<sample>', <poi>: frames of <n> × <n> pixels (2 channels, uint16) need about <n> MB to "
+        "process, more than the memory limit of <n> MB (the job's mem_mb).",
+        {"poi": "data/decompression_bomb.tif", "nucleus": "data/decompression_bomb.tif"},
+    ),
+    Case(
         "channel_out_of_range",
         "sample '<sample>', marker channel, <image>: channel index <n> is out of range for a file with <n> channels.",
         {"image": "data/two_channels.tif", "poi_channel": 0, "nucleus_channel": 5},
@@ -149,6 +174,19 @@ PARSE_CASES = [
     Case("id_with_dotdot", UNSAFE_ID, GOOD, sample="x..y"),
     Case("id_with_space", UNSAFE_ID, GOOD, sample="cell A"),
     Case("id_with_shell", UNSAFE_ID, GOOD, sample="a;touch_PWNED"),
+    Case(
+        "id_too_long",
+        "sample sheet <sheet>: sample id '<sample>' is <n> characters long; use at most 100.",
+        GOOD,
+        sample="x" * 300,
+    ),
+    Case(
+        "id_of_an_output",
+        "sample sheet <sheet>: sample id '<sample>' is the name of an output of the whole run in results/; "
+        "choose another id (not figures, summary.parquet, summary.html, software.html, report.html).",
+        GOOD,
+        sample="summary.html",
+    ),
     Case("no_sample_column", "sample sheet <sheet>: missing the 'sample' column.", sheet=[GOOD]),
     Case(
         "no_nucleus_column",
@@ -194,6 +232,7 @@ VALID = {
     "int16_odd_name": {"poi": f"data/{ODD_NAME}.tif", "nucleus": "data/int16_nucleus.tif"},
     "single_frame": separate("single_poi", "single_nucleus"),
     "long_movie": separate("long_poi", "long_nucleus"),
+    "uint32_wide_marker": separate("uint32_poi", "uint32_wide_nucleus"),
 }
 BLANK_FRAMES = (1, 2)
 
@@ -243,9 +282,37 @@ def write_inputs(data: Path) -> None:
     imwrite(data / "int16_nucleus.tif", (marker.astype(np.int32) - 300).astype(np.int16))
     imwrite(data / "single_poi.tif", poi[0])
     imwrite(data / "single_nucleus.tif", marker[0])
+    write_huge_claims(data)
+    imwrite(data / "uint32_poi.tif", poi.astype(np.uint32))
+    imwrite(data / "uint32_wide_nucleus.tif", (marker / marker.max() * 3e9).astype(np.uint32))  # values up to 3e9
+    imwrite(data / "thin_planes.tif", np.ones((FRAMES, 150, 1), np.uint16))
+    imwrite(data / "one_pixel_planes.tif", np.ones((FRAMES, 1, 1), np.uint16))
     long_poi, long_marker = tiny_movie(2000)
     imwrite(data / "long_poi.tif", long_poi)
     imwrite(data / "long_nucleus.tif", long_marker)
+
+
+def write_huge_claims(data: Path) -> None:
+    """A 16 × 16 zlib TIFF whose header is patched to claim 100000 × 100000 pixels in its one
+    strip, and a 1.7 MB zlib "decompression bomb" of two 20480 × 20480 uint16 frames of zeros."""
+    small = bytearray(imwrite(data / "scratch.tif", np.zeros((16, 16), np.uint16), compression="zlib", metadata=None))
+    with tifffile.TiffFile(data / "scratch.tif") as tif:
+        tags = {tag.code: tag for tag in tif.pages[0].tags}
+    for code in (256, 257, 278):  # width, length, rows per strip
+        kind = {3: "<H", 4: "<I"}[int(tags[code].dtype)]
+        struct.pack_into(kind, small, tags[code].offset + 8, 100000 if kind == "<I" else 60000)
+    (data / "claims_huge_frames.tif").write_bytes(bytes(small))
+    (data / "scratch.tif").unlink()
+    tile = np.zeros((2048, 2048), np.uint16)
+    tifffile.imwrite(
+        data / "decompression_bomb.tif",
+        (tile for _ in range(2 * 10 * 10)),
+        shape=(2, 20480, 20480),
+        dtype=np.uint16,
+        tile=(2048, 2048),
+        compression="zlib",
+        photometric="minisblack",
+    )
 
 
 def expected(case: Case, sheet: str = "", config: str = "") -> re.Pattern:
@@ -282,7 +349,12 @@ def tree(tmp_path_factory) -> Path:
 def tiff_run(tree):
     rows = [{"sample": c.id, **c.row} for c in TIFF_CASES] + [{"sample": s, **r} for s, r in VALID.items()]
     write_sheet(tree / "samples.tsv", rows)
-    result = run_snakemake(tree, "--cores", "2", "--keep-going", "--config", "samples=samples.tsv", check=False)
+    result = run_snakemake(
+        tree,
+        *("--cores", "2", "--keep-going", "--config", "samples=samples.tsv"),
+        *("--set-resources", "ingest:mem_mb=4000"),  # the memory limit of the huge-frame cases
+        check=False,
+    )
     return result, result.stdout + result.stderr
 
 
@@ -356,6 +428,7 @@ def test_bad_samples_do_not_stop_good_ones(tiff_run, tree):
         ("int16_odd_name", "int16", FRAMES),
         ("single_frame", "uint16", 1),
         ("long_movie", "uint16", 2000),
+        ("uint32_wide_marker", "uint32", FRAMES),
     ],
 )
 def test_unusual_input_works(tiff_run, tree, sample, dtype, n_frames):
@@ -364,6 +437,8 @@ def test_unusual_input_works(tiff_run, tree, sample, dtype, n_frames):
     assert stack.shape == (n_frames, 2, *SHAPE) and stack.dtype == np.dtype(dtype)
     table = pd.read_parquet(results / "intensities.parquet")
     assert sorted(table["frame"].unique()) == list(range(n_frames))
+    if sample != "float32_blank_frames":  # a nucleus in every frame (Otsu on 3e9-wide uint32 too)
+        assert not table["mask_empty"].any()
     nuclei = table[~table["mask_empty"] & (table["region"] == "nucleus")]
     assert (nuclei["area_px"] > 0).all() and np.isfinite(nuclei["mean"]).all()
     assert len(pd.read_parquet(results / "correlation.parquet")) >= 2 * n_frames

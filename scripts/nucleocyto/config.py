@@ -13,7 +13,9 @@ from __future__ import annotations
 import csv
 import difflib
 import math
+import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -315,6 +317,13 @@ def _numbers(value: object, key: str) -> list[tuple[str, float]]:
 SAMPLE_ID_CHARS = r"[A-Za-z0-9][A-Za-z0-9_.-]*"
 SAMPLE_ID = re.compile(rf"(?!.*\.\.){SAMPLE_ID_CHARS}")
 
+#: The longest sample id: it names folders and files (``logs/ingest/<id>.sources.json``) whose
+#: names must stay within file systems' 255 bytes.
+MAX_SAMPLE_ID = 100
+
+#: Names at the top of ``results/`` that are outputs of the whole run, so no sample id.
+RESERVED_IDS = ("figures", "summary.parquet", "summary.html", "software.html", "report.html")
+
 #: Sheet columns that name the channel files: one file per channel, or one multi-channel file.
 SEPARATE_FILES = ("poi", "nucleus")
 COMBINED_FILE = ("image", "poi_channel", "nucleus_channel")
@@ -498,6 +507,15 @@ def _check_row(row: dict, path: Path) -> None:
             f"sample sheet {path}: sample id {sample!r} is not allowed; use letters, digits, "
             "'_', '-' and '.' only (no spaces, path separators or '..')."
         )
+    if len(sample) > MAX_SAMPLE_ID:
+        raise InputError(
+            f"sample sheet {path}: sample id {sample!r} is {len(sample)} characters long; use at most {MAX_SAMPLE_ID}."
+        )
+    if sample in RESERVED_IDS:
+        raise InputError(
+            f"sample sheet {path}: sample id {sample!r} is the name of an output of the whole run in "
+            f"results/; choose another id (not {', '.join(RESERVED_IDS)})."
+        )
     separate = all(_has(row, c) for c in SEPARATE_FILES)
     combined = all(_has(row, c) for c in COMBINED_FILE)
     if separate == combined:
@@ -547,6 +565,52 @@ def _check_mask_sources(row: dict, path: Path) -> None:
         if files is not None and not (files and all(f.is_file() for f in files)):
             problem = "matches no file" if is_pattern(str(row[column])) else "not found"
             raise InputError(f"{where}: {column} {row[column]} {problem}.")
+
+
+#: What a path that is no file or folder is, by its ``stat`` mode test.
+SPECIAL_FILES = {
+    stat.S_ISFIFO: "a FIFO (named pipe)",
+    stat.S_ISCHR: "a character device",
+    stat.S_ISBLK: "a block device",
+    stat.S_ISSOCK: "a socket",
+}
+
+
+def unreadable(path: Path) -> str | None:
+    """Why the image file (or OME-Zarr folder) ``path`` cannot be read, as the end of a sentence
+    (``"file not found"``, ``"a FIFO (named pipe), not an image file"``, ``"the file cannot be read
+    (Permission denied)"``), or None if it can. Never reads from a FIFO or device."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "file not found"
+    except OSError as error:
+        return f"the file cannot be read ({error.strerror})"
+    kind = next((name for test, name in SPECIAL_FILES.items() if test(mode)), None)
+    if kind is not None:
+        return f"{kind}, not an image file"
+    if not os.access(path, os.R_OK | (os.X_OK if stat.S_ISDIR(mode) else 0)):
+        return "the file cannot be read (Permission denied)"
+    try:
+        if not stat.S_ISDIR(mode):
+            with open(path, "rb"):
+                pass
+    except OSError as error:
+        return f"the file cannot be read ({error.strerror})"
+    return None
+
+
+def unreadable_sources(sources: Mapping[str, Mapping[str, ChannelSource]]) -> dict[str, dict[Path, str]]:
+    """{sample: {path: one sentence}} of every file of ``sources`` ({sample:
+    channel_sources(row)}) that cannot be read, in the words the sample's ingest job fails with:
+    ``"sample '<sample>', poi channel, <path>: a FIFO (named pipe), not an image file."``."""
+    problems: dict[str, dict[Path, str]] = {}
+    for sample, channels in sources.items():
+        for channel, source in channels.items():
+            for path in source.inputs:
+                if path not in problems.get(sample, {}) and (why := unreadable(path)) is not None:
+                    problems.setdefault(sample, {})[path] = f"sample {sample!r}, {channel} channel, {path}: {why}."
+    return problems
 
 
 def _numeric(sheet: pd.DataFrame, column: str, path: Path, integer: bool) -> pd.Series:

@@ -7,15 +7,19 @@ import pandas as pd
 import yaml
 from jsonschema import Draft202012Validator
 from snakemake.exceptions import WorkflowError
+from snakemake.logging import logger
 
 # The library beside this workflow, wherever the Snakefile that includes it lives (module use).
 sys.path.insert(0, str(Path(workflow.current_basedir).parents[1] / "scripts"))
 
 # Only the configuration layer of the library: parsing the workflow imports no image library.
-from nucleocyto import SAMPLE_FIGURES  # noqa: E402
+from nucleocyto import CHANNELS, SAMPLE_FIGURES  # noqa: E402
 from nucleocyto.config import SAMPLE_ID_CHARS, channel_sources, check_config, load_sample_sheet  # noqa: E402
 from nucleocyto.config import LABEL_COLUMNS, cell_source, label_files  # noqa: E402
+from nucleocyto.config import unreadable_sources  # noqa: E402
 from nucleocyto.errors import InputError  # noqa: E402
+from nucleocyto.io.budget import frame_working_mb, header_sizes  # noqa: E402
+from nucleocyto.io.freshness import content_stamp  # noqa: E402
 
 SCHEMAS = Path(workflow.current_basedir).parent / "schemas"
 CONFIG_SOURCE = f"config file {', '.join(map(str, workflow.configfiles))}" if workflow.configfiles else "config"
@@ -59,6 +63,13 @@ wildcard_constraints:
 # patterns) are listed here, once, with pathlib: the ingest job checks the files themselves.
 SAMPLE_ROWS = SAMPLES.to_dict("index")
 SAMPLE_SOURCES = {sample: channel_sources(row) for sample, row in SAMPLE_ROWS.items()}
+# A source that exists but cannot be read (no permission, a FIFO, a device) is reported now, and
+# its sample's ingest job fails with the same sentence: the other samples go on (--keep-going).
+# It is no input of the job, so Snakemake never opens it itself (its bookkeeping would stop the
+# whole run on an unreadable input).
+UNREADABLE = unreadable_sources(SAMPLE_SOURCES)
+for problems in UNREADABLE.values():
+    logger.warning(next(iter(problems.values())))
 
 
 def sample_row(wildcards):
@@ -71,8 +82,11 @@ def image_inputs(wildcards):
 
 
 def sample_images(sample):
-    """The image file(s) of ``sample``, sorted paths."""
-    return sorted({str(path) for source in SAMPLE_SOURCES[sample].values() for path in source.inputs})
+    """The image file(s) of ``sample`` that can be read, sorted paths."""
+    unreadable = UNREADABLE.get(sample, {})
+    return sorted(
+        {str(path) for source in SAMPLE_SOURCES[sample].values() for path in source.inputs if path not in unreadable}
+    )
 
 
 def ingest_sources(wildcards):
@@ -119,6 +133,15 @@ def mask_source_files(wildcards):
     cell = sources["cell"]
     files = (cell["files"] or [cell["path"]]) if cell else []
     return sorted(set(files + [path for column in LABEL_COLUMNS for path in sources[column] or []]))
+
+
+def source_content(wildcards):
+    """Content stamp of a sample's image files (nucleocyto.io.freshness): a parameter of ingest, so
+    a source replaced with different content, even by an older file, reruns the sample. A stat per
+    file against ingest's record (its log 'sources'); a file is hashed only when its size or time
+    differ."""
+    sample = wildcards.sample
+    return content_stamp(sample, sample_images(sample), f"logs/ingest/{sample}.sources.json")
 
 
 def calibration_override(wildcards):
@@ -178,29 +201,35 @@ def all_outputs():
     return outputs + summary + ["results/figures/summary.png", "results/figures/summary.svg"]
 
 
-# Cluster resources (docs/cluster.md): cheap callables on the size of the sample's image file(s),
-# which exists before any of its jobs runs (a group job's totals skip values that depend on
-# not-yet-written inputs). A retry (--retries) doubles them. SLURM's --cpus-per-task is the
-# rule's threads (the executor plugin's default), so it needs no callable here.
+# Cluster resources (docs/cluster.md): cheap callables on the decoded size of the sample's image
+# file(s), estimated from each file's first TIFF page header (nucleocyto.io.budget, without
+# tifffile) and its size, which exist before any of the sample's jobs runs (a group job's totals
+# skip values that depend on not-yet-written inputs). A retry (--retries) doubles them. SLURM's
+# --cpus-per-task is the rule's threads (the executor plugin's default), so it needs no callable.
 def movie_mb(wildcards):
-    """Total size (MB) of a sample's image file(s), from os.stat (once per sample: each of its
-    five jobs asks twice, for mem_mb and runtime)."""
-    return _movie_mb(wildcards.sample)
+    """Decoded size (MB) of a sample's image file(s) (once per sample: each of its five jobs asks
+    twice, for mem_mb and runtime)."""
+    return _movie_sizes(wildcards.sample)[0]
 
 
 @functools.cache
-def _movie_mb(sample):
-    return sum(_size_bytes(Path(path)) for path in sample_images(sample)) / 1e6
-
-
-def _size_bytes(path):
-    """Bytes of a file, or of the files in an image folder (OME-Zarr)."""
-    return path.stat().st_size if path.is_file() else sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+def _movie_sizes(sample):
+    """(decoded MB of the sample's files, working memory MB of its largest frame)."""
+    sizes = [header_sizes(path) for path in sample_images(sample)]
+    planes = [plane for _, plane in sizes if plane is not None]
+    frame_mb = max((frame_working_mb(plane, len(CHANNELS)) for plane in planes), default=0.0)
+    return sum(mb for mb, _ in sizes), frame_mb
 
 
 def memory_mb(per_movie_mb):
-    """mem_mb callable: 1000 MB (Python and libraries) + per_movie_mb x the movie size (MB)."""
-    return lambda wildcards, attempt: int(1000 + per_movie_mb * movie_mb(wildcards)) * attempt
+    """mem_mb callable: 1000 MB (Python and libraries) + per_movie_mb x the decoded movie size
+    (MB) + what a step's frames need (nucleocyto.io.budget.frame_working_mb)."""
+
+    def mem_mb(wildcards, attempt):
+        decoded, frame_mb = _movie_sizes(wildcards.sample)
+        return int(1000 + per_movie_mb * decoded + frame_mb) * attempt
+
+    return mem_mb
 
 
 def runtime_min(wildcards, attempt):

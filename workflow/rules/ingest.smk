@@ -6,7 +6,8 @@ rule ingest:
         stack="results/{sample}/stack.npy",
         metadata="results/{sample}/metadata.json",
     log:
-        "logs/ingest/{sample}.log",
+        log="logs/ingest/{sample}.log",
+        sources="logs/ingest/{sample}.sources.json",
     benchmark:
         "benchmarks/ingest/{sample}.tsv"
     group:
@@ -20,5 +21,6 @@ rule ingest:
     params:
         sources=ingest_sources,
         calibration=calibration_override,
+        content=source_content,
     script:
         "../../scripts/ingest.py"

@@ -154,6 +154,21 @@ def check_pixel_type(path: Path, dtype: np.dtype) -> None:
         raise InputError(f"{path}: pixel type {dtype} is not supported (use integer or float).")
 
 
+#: The smallest plane side (pixels) a frame may have: a nucleus, its ring and the background
+#: around them need pixels on every side.
+MIN_PLANE_PX = 3
+
+
+def check_plane_shape(path: Path, height: int, width: int) -> None:
+    """Planes of at least :data:`MIN_PLANE_PX` pixels along Y and X (the page's own size, which
+    a reader may misread as other axes for a plane one pixel thin)."""
+    if min(height, width) < MIN_PLANE_PX:
+        raise InputError(
+            f"{path}: the planes are {height} × {width} pixels (Y × X); a frame needs at least "
+            f"{MIN_PLANE_PX} × {MIN_PLANE_PX} pixels."
+        )
+
+
 def rgb_error(path: Path) -> InputError:
     """The error for 8-bit colour (RGB) pixels, which carry no separate channels."""
     return InputError(

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import tifffile
 
+from ..config import unreadable
 from ..errors import InputError
 from .images import (
     LENGTH_TO_UM,
@@ -30,6 +31,7 @@ from .images import (
     ImageInfo,
     SeriesSummary,
     check_pixel_type,
+    check_plane_shape,
     choose_series,
     detail,
     positive_or_none,
@@ -111,8 +113,10 @@ def _summary(index: int, series: tifffile.TiffPageSeries) -> SeriesSummary:
 @contextlib.contextmanager
 def _opened(path: Path) -> Iterator[tifffile.TiffFile]:
     """The TIFF ``path``, opened and walked; reading problems become InputErrors."""
-    if not path.is_file():
-        raise InputError(f"{path}: file not found.")
+    if (problem := unreadable(path)) is not None:
+        raise InputError(f"{path}: {problem}.")
+    if path.is_dir():
+        raise InputError(f"{path}: a folder, not a TIFF file.")
     if path.stat().st_size == 0:
         raise InputError(f"{path}: the file is empty.")
     if not is_tiff(path):
@@ -143,6 +147,9 @@ def _describe(path: Path, tif: tifffile.TiffFile, series: tifffile.TiffPageSerie
     dtype = np.dtype(series.dtype).newbyteorder("=")
     if "S" in axes and series.keyframe.photometric == tifffile.PHOTOMETRIC.RGB and dtype == np.uint8:
         raise rgb_error(path)
+    if axes[-2:] != "YX" and axes[-1] != "S":  # 'YXQ', 'YQX': tifffile wrote a (T, Y, 1) array as one T × Y page
+        check_plane_shape(path, *shape[-2:])
+    check_plane_shape(path, series.keyframe.imagelength, series.keyframe.imagewidth)
     if "Y" not in axes or "X" not in axes:
         raise InputError(f"{path}: expected planes with Y and X axes, found axes {axes!r}.")
     lead = [a for a in axes if a not in "YX"]

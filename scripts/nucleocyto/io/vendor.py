@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..config import unreadable
 from ..errors import InputError
 from . import images
 from .images import ImageInfo, SeriesSummary
@@ -72,6 +73,7 @@ def read_info(path: str | Path, series: int | None = None) -> ImageInfo:
                 "(e.g. mosaic tiles); give one 2-D plane per frame."
             )
         images.check_pixel_type(path, dtype)
+        images.check_plane_shape(path, size["Y"], size["X"])
         names = tuple(str(name) for name in image.channel_names or ())
         interval, pixel = _calibration(image, index)
         return ImageInfo(
@@ -136,8 +138,8 @@ class VendorPlanes:
 @contextlib.contextmanager
 def _opened(path: Path) -> Iterator:
     """bioio's ``BioImage`` of ``path``; reading problems become InputErrors."""
-    if not path.exists():
-        raise InputError(f"{path}: file not found.")
+    if (problem := unreadable(path)) is not None:
+        raise InputError(f"{path}: {problem}.")
     image = _bioimage(path)
     try:
         with warnings.catch_warnings():

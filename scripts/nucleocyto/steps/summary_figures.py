@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -16,7 +17,9 @@ from ..plots.style import save
 from ..plots.summary import summary
 
 #: Columns of the cells tables the summary reads.
-CELL_COLUMNS = ["sample", "frame", "time_s", "cell_id", "nc_ratio", "track_frames", "nucleus_area_um2"]
+CELL_COLUMNS = ["sample", "frame", "time_s", "cell_id", "nc_ratio", "track_frames", "nucleus_area_um2", "nucleus_area_px"]
+
+log = logging.getLogger(__name__)
 
 
 def run(
@@ -58,6 +61,24 @@ def run(
     note = (
         "N/C: nuclear / cytoplasmic POI mean, all cells pooled by area; temporal r: Pearson r over time between them."
     )
+    warning = no_nucleus_warning(pooled, conditions)
+    if warning:
+        log.warning("%s", warning)
+        note = f"{warning} {note}"
     write_html(table, outputs["table"], "All samples", note)
     versions = pd.DataFrame(list(software_versions().items()), columns=["software", "version"]).fillna("not installed")
     write_html(versions, outputs["software"], "Software", "Versions of the pipeline and the libraries this run used.")
+
+
+def no_nucleus_warning(pooled: pd.DataFrame, conditions: dict[str, str]) -> str:
+    """A warning naming the samples (in sample-sheet order) in none of whose frames a nucleus was
+    found (every pooled row of ``pooled``, the cells tables' ``cell_id`` 0 rows, has
+    ``nucleus_area_px`` 0), or "" when every sample has a nucleus somewhere."""
+    empty = pooled.groupby("sample")["nucleus_area_px"].max() == 0
+    samples = [sample for sample in conditions if empty.get(sample, False)]
+    if not samples:
+        return ""
+    return (
+        f"Warning: no nucleus was found in any frame of {', '.join(samples)}: every mask is empty and every "
+        "measurement NaN; check the nuclear channel and the masks settings (threshold, min_area_px, max_area_px)."
+    )
