@@ -107,3 +107,11 @@ def test_the_cell_channel_of_a_sheet_row():
     assert cell_source({"image": "a.tif", "cell_channel": 2}) == ChannelSource(Path("a.tif"), 2)
     assert cell_source({"cell": "c.tif"}) == ChannelSource(Path("c.tif"), None)
     assert cell_source({"poi": "p.tif", "nucleus": "n.tif"}) is None
+
+
+def test_schema_defaults_equal_config_yaml():
+    """The schema states each setting's default, the same as config.yaml (and the dataclasses)."""
+    assert SCHEMA["properties"]["samples"]["default"] == CONFIG["samples"]
+    for name, params in SECTIONS.items():
+        defaults = {key: spec.get("default") for key, spec in SCHEMA["properties"][name]["properties"].items()}
+        assert defaults == CONFIG[name] == dataclasses.asdict(params()), name

@@ -17,7 +17,16 @@ from ..plots.style import save
 from ..plots.summary import summary
 
 #: Columns of the cells tables the summary reads.
-CELL_COLUMNS = ["sample", "frame", "time_s", "cell_id", "nc_ratio", "track_frames", "nucleus_area_um2", "nucleus_area_px"]
+CELL_COLUMNS = [
+    "sample",
+    "frame",
+    "time_s",
+    "cell_id",
+    "nc_ratio",
+    "track_frames",
+    "nucleus_area_um2",
+    "nucleus_area_px",
+]
 
 log = logging.getLogger(__name__)
 
