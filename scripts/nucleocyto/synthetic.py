@@ -22,7 +22,9 @@ class Cell:
     """One synthetic cell; positions and radii in pixels, times in frames.
 
     ``shuttle`` is the fraction of POI level exchanged: +0.6 moves 60 % of the cytoplasmic level
-    into the nucleus (import), negative values export, 0 keeps the cell still.
+    into the nucleus (import), negative values export, 0 keeps the cell still. The exchange is a
+    logistic step centred on ``switch_frame`` with scale ``switch_width`` (frames): 1 / (1 +
+    exp(−(t − switch_frame) / switch_width)).
     """
 
     y: float
@@ -32,6 +34,7 @@ class Cell:
     velocity: tuple[float, float] = (0.0, 0.0)
     shuttle: float = 0.6
     switch_frame: float = 8.0
+    switch_width: float = 1.5
     poi_level: float = 800.0
     marker_level: float = 600.0
 
@@ -49,7 +52,7 @@ class Optics:
 
 def poi_levels(cell: Cell, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """True nuclear and cytoplasmic POI levels (counts, before bleaching) of ``cell`` per frame."""
-    step = 1.0 / (1.0 + np.exp(-(frames - cell.switch_frame) / 1.5))
+    step = 1.0 / (1.0 + np.exp(-(frames - cell.switch_frame) / cell.switch_width))
     nuclear = cell.poi_level * (0.5 + 0.5 * cell.shuttle * step)
     cytoplasmic = cell.poi_level * (0.5 - 0.5 * cell.shuttle * step)
     return nuclear, cytoplasmic
