@@ -17,10 +17,10 @@ from nucleocyto.errors import InputError
 from nucleocyto.io.tables import write_html
 from nucleocyto.measure.cells import cell_table
 from nucleocyto.plots import sample as draw
-from nucleocyto.plots.data import montage_frames, select_cells, split_cells, spread
+from nucleocyto.plots.data import NO_CONDITION, condition_groups, montage_frames, select_cells, split_cells, spread
 from nucleocyto.plots.report import cell_summary, sample_table
 from nucleocyto.plots.style import PAGE_WIDTH_IN, save, time_axis
-from nucleocyto.plots.summary import NO_CONDITION, condition_groups, summary
+from nucleocyto.plots.summary import summary
 from nucleocyto.segment.nuclei import nucleus_labels
 from nucleocyto.segment.rings import ring_labels
 from nucleocyto.steps.correlate import correlate_stack
