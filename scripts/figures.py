@@ -6,7 +6,13 @@ from nucleocyto.steps import figures
 
 
 def main(snakemake):
-    figures.run(snakemake.wildcards.sample, snakemake.input, snakemake.output, FigureParams(**snakemake.params.figures))
+    figures.run(
+        snakemake.wildcards.sample,
+        snakemake.input,
+        snakemake.output,
+        FigureParams(**snakemake.params.figures),
+        snakemake.params.stimulus,
+    )
 
 
 run(main, snakemake)  # noqa: F821 (defined by Snakemake)

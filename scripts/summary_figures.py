@@ -8,6 +8,7 @@ def main(snakemake):
     summary_figures.run(
         snakemake.input.summary,
         snakemake.input.cells,
+        snakemake.input.kinetics,
         snakemake.params.conditions,
         snakemake.output,
         snakemake.params.dpi,

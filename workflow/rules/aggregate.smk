@@ -32,6 +32,7 @@ rule summary_figures:
     input:
         summary="results/summary.parquet",
         cells=expand("results/{sample}/cells.parquet", sample=SAMPLES.index),
+        kinetics="results/kinetics.parquet",
     output:
         figure=report(
             "results/figures/summary.png",

@@ -25,5 +25,6 @@ rule figures:
         runtime=runtime_min,
     params:
         figures=config["figures"],
+        stimulus=sample_stimulus,
     script:
         "../../scripts/figures.py"

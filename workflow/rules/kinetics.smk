@@ -1,0 +1,25 @@
+rule kinetics:
+    """Per-cell response metrics (baseline, amplitude, half-time, ...) and each cell's response per frame, normalised to
+    its baseline."""
+    input:
+        cells="results/{sample}/cells.parquet",
+        metadata="results/{sample}/metadata.json",
+    output:
+        kinetics="results/{sample}/kinetics.parquet",
+        response="results/{sample}/response.parquet",
+    log:
+        "logs/kinetics/{sample}.log",
+    benchmark:
+        "benchmarks/kinetics/{sample}.tsv"
+    group:
+        "sample"
+    conda:
+        "../envs/nucleocyto.yaml"
+    resources:
+        mem_mb=memory_mb(0.05),
+        runtime=runtime_min,
+    params:
+        kinetics=config["kinetics"],
+        stimulus=sample_stimulus,
+    script:
+        "../../scripts/kinetics.py"
