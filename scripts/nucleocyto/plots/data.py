@@ -218,8 +218,8 @@ def heatmap_rows(
     column : str
         The value shown (e.g. ``response_ratio``).
     order : str
-        Kinetics column the rows are sorted by, largest first (NaN last; ties in sample and
-        cell order).
+        Kinetics column the rows are sorted by, largest first (ties in sample and cell order);
+        only cells with a value are kept (the others have too few frames or no baseline).
 
     Returns
     -------
@@ -229,6 +229,7 @@ def heatmap_rows(
         NaN where a cell has no value at a time.
     """
     wide = responses.pivot_table(index=["sample", "cell_id"], columns="x", values=column, aggfunc="first", dropna=False)
-    key = kinetics.set_index(["sample", "cell_id"])[order].reindex(wide.index).astype(float)
-    ranked = np.lexsort((np.arange(len(key)), -key.fillna(-np.inf).to_numpy()))
+    key = kinetics.set_index(["sample", "cell_id"])[order].reindex(wide.index).astype(float).to_numpy()
+    kept = np.flatnonzero(np.isfinite(key))
+    ranked = kept[np.lexsort((kept, -key[kept]))]
     return wide.columns.to_numpy(float), wide.to_numpy(np.float64)[ranked]

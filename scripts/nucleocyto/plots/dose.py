@@ -44,18 +44,19 @@ def dose_response(
             grid = np.geomspace(rows["dose"].min() / 2, rows["dose"].max() * 2, 200)
             ax.plot(grid, hill(np.log10(grid), fit.bottom, fit.top, np.log10(fit.ec50), fit.hill_slope), color=color)
             ax.axvline(fit.ec50, color=color, lw=0.8, ls=":")
-            ax.axvspan(fit.ec50_low, fit.ec50_high, color=color, alpha=0.12, lw=0)
+            # the interval, shaded within the doses drawn (it may reach far beyond them)
+            ax.axvspan(max(fit.ec50_low, grid[0]), min(fit.ec50_high, grid[-1]), color=color, alpha=0.12, lw=0)
             label = f"{fit.condition}: EC50 {fit.ec50:.3g} [{fit.ec50_low:.3g}, {fit.ec50_high:.3g}] {fit.dose_unit}"
         handles.append(Line2D([], [], color=color, marker="o", mec="black", mew=0.5, label=label))
     for row in z_factor.itertuples(index=False):
-        for name, mean, sd, style in (
-            (row.positive_control, row.mean_positive, row.sd_positive, "--"),
-            (row.negative_control, row.mean_negative, row.sd_negative, "-."),
+        for kind, name, mean, sd, style in (
+            ("positive", row.positive_control, row.mean_positive, row.sd_positive, "--"),
+            ("negative", row.negative_control, row.mean_negative, row.sd_negative, "-."),
         ):
             color = colors.get(name, "grey")
             ax.axhline(mean, color=color, lw=1.0, ls=style)
             ax.axhspan(mean - sd, mean + sd, color=color, alpha=0.1, lw=0)
-            handles.append(Patch(facecolor=color, alpha=0.3, label=f"{name} (control): mean ± SD"))
+            handles.append(Patch(facecolor=color, alpha=0.3, label=f"{kind} control {name}: mean ± SD"))
         z = f"{row.z_prime:.2f}" if np.isfinite(row.z_prime) else "n/a"
         handles.append(Line2D([], [], ls="", label=f"Z' = {z}"))
     ax.set_xscale("log")

@@ -100,7 +100,8 @@ def response_heatmap(
         The kinetics column that sorts the rows.
     """
     panels = [(c, responses[responses["condition"] == c]) for c in colors if (responses["condition"] == c).any()]
-    rows = [min(len(r[["sample", "cell_id"]].drop_duplicates()), MAX_HEATMAP_ROWS) for _, r in panels]
+    with_value = kinetics[(kinetics["cell_id"] > 0) & kinetics[order].notna()]
+    rows = [min(int((with_value["condition"] == c).sum()), MAX_HEATMAP_ROWS) for c, _ in panels]
     heights = [float(np.clip(0.4 + 0.01 * n, 0.7, 3.2)) for n in rows] or [1.0]
     fig, axes = figure(
         PAGE_WIDTH_IN * 0.8,
@@ -117,6 +118,7 @@ def response_heatmap(
     for ax in axes[:-1, 0]:
         ax.tick_params(labelbottom=False)
     axes[-1, 0].set_xlabel(xlabel)
+    images = [image for image in images if image is not None]
     if images:
         bar = fig.colorbar(images[0], ax=axes[:, 0], aspect=30, pad=0.02)
         bar.set_label(label)
@@ -128,10 +130,10 @@ def response_heatmap(
 
 
 def _response_norm(values: np.ndarray) -> LogNorm:
-    """A log colour scale symmetric around 1 that spans the 98th percentile of |log value| (at
-    least 1/1.1 to 1.1)."""
+    """A log colour scale symmetric around 1 that spans the 95th percentile of |log value| (at
+    least 1/1.1 to 1.1); larger fold changes take the end colours."""
     finite = values[np.isfinite(values) & (values > 0)]
-    spread = float(np.quantile(np.abs(np.log(finite)), 0.98)) if len(finite) else 0.0
+    spread = float(np.quantile(np.abs(np.log(finite)), 0.95)) if len(finite) else 0.0
     spread = max(spread, math.log(1.1))
     return LogNorm(vmin=math.exp(-spread), vmax=math.exp(spread))
 
@@ -142,6 +144,11 @@ def _heatmap_panel(
     """The heatmap of one condition's cells (at most :data:`MAX_HEATMAP_ROWS` evenly spaced
     rows of the sorted cells); returns its image."""
     x, matrix = heatmap_rows(rows, kinetics, "response_ratio", order)
+    total = len(rows[["sample", "cell_id"]].drop_duplicates())
+    if not len(matrix):
+        ax.annotate("no cell with a baseline", (0.5, 0.5), xycoords="axes fraction", ha="center", color="grey")
+        ax.set(yticks=[], title=condition)
+        return None
     shown = np.unique(np.linspace(0, len(matrix) - 1, min(len(matrix), MAX_HEATMAP_ROWS)).round().astype(int))
     edges = _edges(x)
     image = ax.pcolormesh(
@@ -155,7 +162,12 @@ def _heatmap_panel(
     ax.set_ylim(len(shown), 0)
     stimulus_line(ax, 0.0 if stimulated is not False else None, label=False)
     n = len(matrix)
-    ax.set_ylabel(f"cells, n = {n}" + ("" if len(shown) == n else f"\n({len(shown)} rows shown)"), fontsize="small")
+    label = (
+        f"{n} cells"
+        + ("" if n == total else f" of {total}")
+        + ("" if len(shown) == n else f"\n({len(shown)} rows shown)")
+    )
+    ax.set_ylabel(label, fontsize="small")
     ax.set_title(condition, color=color, loc="left", fontsize="medium", weight="bold")
     ax.set(yticks=[], xlim=(edges[0], edges[-1]))
     return image

@@ -82,23 +82,7 @@ def superplots(
     p_values = comparisons.set_index(["metric", "condition"])["p_value"] if len(comparisons) else pd.Series()
     rng = np.random.default_rng(0)  # fixed jitter: identical figures on every run
     for ax, metric in zip(axes.flat, metrics):
-        scale, unit = _time_scale(cells[metric]) if metric.endswith("_s") else (1.0, "")
-        names = []
-        for i, condition in enumerate(colors):
-            rows = cells[(cells["condition"] == condition) & np.isfinite(cells[metric].astype(float))]
-            _condition(ax, i, rows, metric, scale, styles, colors[condition], rng)
-            _p_value(ax, i, p_values.get((metric, condition), math.nan))
-            names.append(f"{condition}\n{rows['replicate'].nunique()} rep., {len(rows)} cells")
-        slanted = len(colors) > 3 or max(map(len, colors), default=0) > 10
-        ax.set_xticks(
-            range(len(colors)),
-            names,
-            rotation=30 if slanted else 0,
-            ha="right" if slanted else "center",
-            rotation_mode="anchor",
-            fontsize="small",
-        )
-        ax.set(xlim=(-0.6, len(colors) - 0.4), ylabel=metric_label(metric, response, unit))
+        _panel(ax, cells, metric, colors, styles, p_values, response, rng)
     for ax in axes.flat[len(metrics) :]:
         ax.set_visible(False)
     legend.append(Line2D([], [], color="black", lw=2, label="mean ± SD of replicate means"))
@@ -107,26 +91,77 @@ def superplots(
     return fig
 
 
+def _panel(ax, cells: pd.DataFrame, metric: str, colors: dict, styles: dict, p_values, response: str, rng) -> None:
+    """The SuperPlot of one metric. The axis spans the 1st to 99th percentile of the cells (and
+    every replicate mean); cells beyond it are drawn on its edge as triangles, and counted."""
+    scale, unit = _time_scale(cells[metric]) if metric.endswith("_s") else (1.0, "")
+    finite = cells[np.isfinite(cells[metric].astype(float))]
+    limits = _limits(finite, metric, scale)
+    names, beyond = [], 0
+    for i, condition in enumerate(colors):
+        rows = finite[finite["condition"] == condition]
+        beyond += _condition(ax, i, rows, metric, scale, styles, colors[condition], limits, rng)
+        _p_value(ax, i, p_values.get((metric, condition), math.nan))
+        names.append(f"{condition}\n{rows['replicate'].nunique()} rep.\n{len(rows)} cells")
+    if beyond:  # a title above the p-values, so that they never overlap
+        ax.set_title(f"▲▼ {beyond} cells beyond the axis", loc="left", fontsize="x-small", color="grey", pad=18)
+    slanted = len(colors) > 3 or max(map(len, colors), default=0) > 10
+    ax.set_xticks(
+        range(len(colors)),
+        names,
+        rotation=30 if slanted else 0,
+        ha="right" if slanted else "center",
+        rotation_mode="anchor",
+        fontsize="small",
+    )
+    ax.set(xlim=(-0.6, len(colors) - 0.4), ylim=limits, ylabel=metric_label(metric, response, unit))
+
+
+def _limits(cells: pd.DataFrame, metric: str, scale: float) -> tuple[float, float] | None:
+    """The 1st to 99th percentile of the cells' values and every replicate mean, padded by 8 %
+    (None without a value)."""
+    if cells.empty:
+        return None
+    values = cells[metric].to_numpy(float) / scale
+    means = cells.groupby(["condition", "replicate"])[metric].mean().to_numpy(float) / scale
+    low = min(np.quantile(values, 0.01), means.min())
+    high = max(np.quantile(values, 0.99), means.max())
+    pad = 0.08 * (high - low or abs(high) or 1.0)
+    return low - pad, high + pad
+
+
 def _p_value(ax, i: int, p: float) -> None:
     """Write p-value ``p`` above condition ``i`` (nothing when NaN)."""
     if np.isfinite(p):
         text = f"p = {p:.2g}" if p >= 1e-4 else "p < 0.0001"
-        ax.annotate(text, (i, 1.0), xycoords=("data", "axes fraction"), ha="center", va="bottom", fontsize="small")
+        ax.annotate(
+            text,
+            (i, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(0, 6),  # clear of the triangles on the axis's edge
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize="small",
+        )
 
 
-def _condition(ax, i: int, rows: pd.DataFrame, metric: str, scale: float, styles: dict, color: str, rng) -> None:
-    """One condition at x = ``i``: its cells jittered, its replicate means, their mean ± SD
-    ("no value" when it has no finite value)."""
+def _condition(ax, i: int, rows: pd.DataFrame, metric: str, scale: float, styles: dict, color: str, limits, rng) -> int:
+    """One condition at x = ``i``: its cells jittered (those beyond ``limits`` as triangles on
+    the edge), its replicate means, their mean ± SD ("no value" when it has no finite value);
+    returns the number of cells beyond the limits."""
     if rows.empty:
         ax.annotate("no value", (i, 0.5), xycoords=("data", "axes fraction"), ha="center", color="grey")
-        return
-    keys = list(zip(rows["condition"], rows["replicate"]))
+        return 0
     values = rows[metric].to_numpy(float) / scale
-    cell_colors = [styles[key][0] for key in keys]
+    cell_colors = np.array([styles[key][0] for key in zip(rows["condition"], rows["replicate"])])
+    x = i + rng.uniform(-0.3, 0.3, len(values))
     size = float(np.clip(60 / math.sqrt(len(values)), 3, 14))  # fewer cells, larger dots
-    ax.scatter(
-        i + rng.uniform(-0.3, 0.3, len(values)), values, s=size, c=cell_colors, alpha=0.5, linewidths=0, rasterized=True
-    )
+    low, high = limits
+    inside = (values >= low) & (values <= high)
+    ax.scatter(x[inside], values[inside], s=size, c=cell_colors[inside], alpha=0.5, linewidths=0, rasterized=True)
+    for edge, marker, out in ((high, "^", values > high), (low, "v", values < low)):
+        ax.scatter(x[out], np.full(out.sum(), edge), s=14, c=cell_colors[out], marker=marker, clip_on=False, zorder=5)
     means = rows.assign(value=values).groupby("replicate", sort=False)["value"].mean()
     offsets = np.linspace(-0.12, 0.12, len(means)) if len(means) > 1 else [0.0]
     for offset, (replicate, mean) in zip(offsets, means.items()):
@@ -135,6 +170,7 @@ def _condition(ax, i: int, rows: pd.DataFrame, metric: str, scale: float, styles
     ax.hlines(means.mean(), i - 0.32, i + 0.32, color=color, lw=2.0, zorder=3)
     if len(means) > 1:
         ax.errorbar(i, means.mean(), yerr=means.std(ddof=1), color=color, lw=1.2, capsize=3, zorder=3)
+    return int((~inside).sum())
 
 
 def _time_scale(seconds: pd.Series) -> tuple[float, str]:
