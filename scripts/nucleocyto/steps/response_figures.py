@@ -38,8 +38,8 @@ def run(
     group_of = {sample: group for group, samples in groups.items() for sample in samples}
     named = kinetics.assign(condition=kinetics["sample"].map(group_of))
     pooled = kinetics[kinetics["cell_id"] == 0].set_index("sample")
-    stimulated = pooled["stimulus_frame"].notna()
-    stimulated = True if stimulated.all() else False if not stimulated.any() else None
+    given = pooled["stimulus_frame"].notna()
+    stimulated = True if given.all() else False if not given.any() else None  # None: some samples
     responses = pd.concat(
         [pd.read_parquet(path, filters=[("cell_id", ">", 0)]) for path in inputs["responses"]], ignore_index=True
     )
@@ -48,20 +48,16 @@ def run(
     )
     x, xlabel = aligned_time(responses, stimulated)
     responses["x"] = x
-    response = RESPONSE_LABELS[pooled["response"].iloc[0]]
-    ylabel = f"{response} / baseline"
+    response = pooled["response"].iloc[0]
+    ylabel = f"{RESPONSE_LABELS[response]} / baseline"
 
     def write(name: str, fig) -> None:
         save(fig, outputs[name], outputs[f"{name}_svg"], dpi)
 
     write("response", condition_response(responses, colors, xlabel, ylabel, stimulated))
     write("heatmap", response_heatmap(responses, named, colors, xlabel, f"{ylabel} (log scale)", stimulated))
-    write(
-        "superplots",
-        superplots(
-            named, metrics, colors, comparisons.replace({"condition": {"": NO_CONDITION}}), pooled["response"].iloc[0]
-        ),
-    )
+    named_comparisons = comparisons.replace({"condition": {"": NO_CONDITION}})
+    write("superplots", superplots(named, metrics, colors, named_comparisons, response))
     note = "Metrics of each sample's cells: median over its cells (cell_id > 0), and its cells pooled by area."
     write_html(kinetics_table(kinetics), outputs["kinetics_table"], "Response kinetics per sample", note)
     note = "Each condition against the control; the unit of the test is the replicate mean, not the cell."
