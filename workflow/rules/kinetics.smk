@@ -5,8 +5,8 @@ rule kinetics:
         cells="results/{sample}/cells.parquet",
         metadata="results/{sample}/metadata.json",
     output:
-        kinetics="results/{sample}/kinetics.parquet",
-        response="results/{sample}/response.parquet",
+        kinetics=sample_report("results/{sample}/kinetics.parquet", "kinetics_parquet", "kinetics table"),
+        response=sample_report("results/{sample}/response.parquet", "response_parquet", "response table"),
     log:
         "logs/kinetics/{sample}.log",
     benchmark:

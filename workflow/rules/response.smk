@@ -12,8 +12,18 @@ rule aggregate_kinetics:
         kinetics=expand("results/{sample}/kinetics.parquet", sample=SAMPLES.index),
         response=expand("results/{sample}/response.parquet", sample=SAMPLES.index),
     output:
-        kinetics="results/kinetics.parquet",
-        response="results/response.parquet",
+        kinetics=report(
+            "results/kinetics.parquet",
+            caption="../report/kinetics_all.rst",
+            category="Summary",
+            labels={"figure": "kinetics table (Parquet)"},
+        ),
+        response=report(
+            "results/response.parquet",
+            caption="../report/response_all.rst",
+            category="Summary",
+            labels={"figure": "response table (Parquet)"},
+        ),
     log:
         "logs/aggregate_kinetics.log",
     benchmark:
@@ -31,7 +41,12 @@ rule comparisons:
     input:
         kinetics="results/kinetics.parquet",
     output:
-        comparisons="results/comparisons.parquet",
+        comparisons=report(
+            "results/comparisons.parquet",
+            caption="../report/comparisons_parquet.rst",
+            category="Summary",
+            labels={"figure": "comparisons table (Parquet)"},
+        ),
     log:
         "logs/comparisons.log",
     benchmark:
@@ -49,8 +64,18 @@ rule dose_response:
     input:
         kinetics="results/kinetics.parquet",
     output:
-        fits="results/dose_response.parquet",
-        z_factor="results/z_factor.parquet",
+        fits=report(
+            "results/dose_response.parquet",
+            caption="../report/dose_response_parquet.rst",
+            category="Summary",
+            labels={"figure": "dose-response table (Parquet)"},
+        ),
+        z_factor=report(
+            "results/z_factor.parquet",
+            caption="../report/z_factor.rst",
+            category="Summary",
+            labels={"figure": "Z'-factor (Parquet)"},
+        ),
         table=report(
             "results/dose_response.html",
             caption="../report/dose_response_table.rst",
