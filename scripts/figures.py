@@ -2,6 +2,7 @@
 
 from _snakemake import run
 from nucleocyto.config import FigureParams
+from nucleocyto.kinetics.response import Stimulus
 from nucleocyto.steps import figures
 
 
@@ -11,7 +12,7 @@ def main(snakemake):
         snakemake.input,
         snakemake.output,
         FigureParams(**snakemake.params.figures),
-        snakemake.params.stimulus,
+        Stimulus(**snakemake.params.stimulus),
     )
 
 

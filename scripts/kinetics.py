@@ -2,6 +2,7 @@
 
 from _snakemake import provenance, run
 from nucleocyto.config import KineticsParams
+from nucleocyto.kinetics.response import Stimulus
 from nucleocyto.steps import kinetics
 
 
@@ -11,7 +12,7 @@ def main(snakemake):
         snakemake.input,
         snakemake.output,
         KineticsParams(**snakemake.params.kinetics),
-        snakemake.params.stimulus,
+        Stimulus(**snakemake.params.stimulus),
         provenance(snakemake),
     )
 

@@ -17,7 +17,7 @@ from nucleocyto.errors import InputError
 from nucleocyto.kinetics.compare import compare_conditions
 from nucleocyto.kinetics.dose import dose_response, fit_hill, hill, sample_values, z_factor
 from nucleocyto.kinetics.metrics import KINETICS_COLUMNS, cell_metrics, movie_kinetics
-from nucleocyto.kinetics.response import RESPONSE_COLUMNS, Window, response_table, stimulus_frame
+from nucleocyto.kinetics.response import RESPONSE_COLUMNS, Stimulus, Window, response_table
 from nucleocyto.measure.cells import cell_table
 from nucleocyto.steps.masks import segment_stack
 from nucleocyto.steps.measure import measure_stack
@@ -149,14 +149,14 @@ def test_cells_without_enough_frames_or_baseline_say_why():
 
 
 def test_stimulation_times_outside_the_movie_are_one_sentence():
-    assert stimulus_frame("s", 60.0, None, 20.0, 10, "sample sheet") == 3.0
-    assert stimulus_frame("s", None, None, 20.0, 10, "sample sheet") is None
+    assert Stimulus(stimulus_s=60.0, source="sample sheet").frame("s", 20.0, 10) == 3.0
+    assert Stimulus().frame("s", 20.0, 10) is None
     with pytest.raises(InputError, match=r"^sample 's': stimulus_frame 12 \(sample sheet\) is after the last frame"):
-        stimulus_frame("s", None, 12, 20.0, 10, "sample sheet")
+        Stimulus(stimulus_frame=12, source="sample sheet").frame("s", 20.0, 10)
     with pytest.raises(InputError, match="leaves no frame before it"):
-        stimulus_frame("s", None, 0, 20.0, 10, "sample sheet")
+        Stimulus(stimulus_frame=0).frame("s", 20.0, 10)
     with pytest.raises(InputError, match="needs the frame interval"):
-        stimulus_frame("s", 60.0, None, None, 10, "sample sheet")
+        Stimulus(stimulus_s=60.0).frame("s", None, 10)
 
 
 def replicated_kinetics(rng, shift: float = 0.0, n_replicates: int = 6, n_cells: int = 40) -> pd.DataFrame:

@@ -78,55 +78,50 @@ class Window:
         return self.stimulus_frame if self.stimulus_frame is not None else 0.0
 
 
-def stimulus_frame(
-    sample: str,
-    stimulus_s: float | None,
-    stimulus_frame: int | None,
-    frame_interval_s: float | None,
-    n_frames: int,
-    source: str,
-) -> float | None:
-    """The stimulation time of a movie in frames (None without one).
+@dataclass(frozen=True)
+class Stimulus:
+    """The stimulation time of a sample as given: in seconds after the first frame, or as a
+    0-based frame (at most one of them; neither = no stimulation time).
 
-    Parameters
+    Attributes
     ----------
-    stimulus_s, stimulus_frame : float, int or None
-        The stimulation time in seconds after the first frame, or as a 0-based frame (at most
-        one of them).
-    frame_interval_s : float or None
-        Seconds between frames; needed with ``stimulus_s``.
+    stimulus_s : float or None
+    stimulus_frame : int or None
     source : str
         Where the time comes from, for messages (e.g. ``"sample sheet"``).
-
-    Raises
-    ------
-    InputError
-        One sentence naming the sample: a time in seconds without a frame interval, or a time
-        that leaves no baseline frame before it or no frame after it.
     """
-    if stimulus_s is None and stimulus_frame is None:
-        return None
-    if stimulus_frame is not None:
-        frame, given = float(stimulus_frame), f"stimulus_frame {stimulus_frame}"
-    elif frame_interval_s is None:
-        raise InputError(
-            f"sample {sample!r}: stimulus_s ({source}) needs the frame interval, which neither the files nor the "
-            "sample sheet give; give frame_interval_s or stimulus_frame."
-        )
-    else:
-        frame, given = stimulus_s / frame_interval_s, f"stimulus_s {stimulus_s:g}"
-    if frame <= 0:
-        raise InputError(f"sample {sample!r}: {given} ({source}) leaves no frame before it for the baseline.")
-    if frame > n_frames - 1:
-        raise InputError(
-            f"sample {sample!r}: {given} ({source}) is after the last frame ({n_frames - 1}) of the movie."
-        )
-    return frame
 
+    stimulus_s: float | None = None
+    stimulus_frame: int | None = None
+    source: str = "configuration, kinetics"
 
-def movie_window(stimulus: float | None, n_frames: int, params: KineticsParams) -> Window:
-    """The :class:`Window` of a movie of ``n_frames`` with stimulation frame ``stimulus``."""
-    return Window(n_frames, stimulus, params.baseline_frames)
+    def frame(self, sample: str, frame_interval_s: float | None, n_frames: int) -> float | None:
+        """The stimulation time in frames (fractional when given in seconds), None without one.
+
+        Raises
+        ------
+        InputError
+            One sentence naming the sample: a time in seconds without a frame interval, or a
+            time that leaves no baseline frame before it or no frame after it.
+        """
+        if self.stimulus_s is None and self.stimulus_frame is None:
+            return None
+        if self.stimulus_frame is not None:
+            frame, given = float(self.stimulus_frame), f"stimulus_frame {self.stimulus_frame}"
+        elif frame_interval_s is None:
+            raise InputError(
+                f"sample {sample!r}: stimulus_s ({self.source}) needs the frame interval, which neither the files "
+                "nor the sample sheet give; give frame_interval_s or stimulus_frame."
+            )
+        else:
+            frame, given = self.stimulus_s / frame_interval_s, f"stimulus_s {self.stimulus_s:g}"
+        if frame <= 0:
+            raise InputError(f"sample {sample!r}: {given} ({self.source}) leaves no frame before it for the baseline.")
+        if frame > n_frames - 1:
+            raise InputError(
+                f"sample {sample!r}: {given} ({self.source}) is after the last frame ({n_frames - 1}) of the movie."
+            )
+        return frame
 
 
 def baselines(cells: pd.DataFrame, column: str, window: Window) -> pd.Series:

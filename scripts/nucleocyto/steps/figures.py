@@ -11,7 +11,7 @@ from ..config import FigureParams
 from ..errors import InputError
 from ..io.stacks import read_metadata
 from ..io.tables import write_html
-from ..kinetics.response import stimulus_frame
+from ..kinetics.response import Stimulus
 from ..plots import sample as draw
 from ..plots.data import montage_frames, select_cells, split_cells
 from ..plots.report import cell_summary
@@ -30,21 +30,18 @@ def run(
     inputs: Mapping[str, str | Path],
     outputs: Mapping[str, str | Path],
     params: FigureParams,
-    stimulus: Mapping,
+    stimulus: Stimulus,
 ) -> None:
     """The figures of one sample (PNG ``outputs[name]`` and SVG ``outputs[name + "_svg"]`` for
     each of :data:`nucleocyto.SAMPLE_FIGURES`) and its per-cell HTML table ``outputs["table"]``.
 
     ``inputs`` maps ``stack``, ``metadata``, ``nuclei``, ``cytoplasm``, ``cells``,
-    ``correlation`` and ``translocation`` to their paths; ``stimulus`` gives the stimulation
-    time (``stimulus_s``, ``stimulus_frame``, ``source``, as for :func:`nucleocyto.steps.kinetics.run`),
-    marked on every time plot.
+    ``correlation`` and ``translocation`` to their paths; ``stimulus``, the sample's stimulation
+    time, is marked on every time plot.
     """
     metadata = read_metadata(inputs["metadata"])
     interval, pixel, n_frames = metadata["frame_interval_s"], metadata["pixel_size_um"], metadata["shape"][0]
-    stimulated = stimulus_frame(
-        sample, stimulus["stimulus_s"], stimulus["stimulus_frame"], interval, n_frames, stimulus["source"]
-    )
+    stimulated = stimulus.frame(sample, interval, n_frames)
 
     def write(name: str, build: Callable, *args, **kwargs) -> None:
         save(build(*args, **kwargs), outputs[name], outputs[f"{name}_svg"], params.dpi)

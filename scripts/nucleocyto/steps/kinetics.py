@@ -13,7 +13,7 @@ from ..config import KineticsParams
 from ..io.stacks import read_metadata
 from ..io.tables import write_parquet
 from ..kinetics.metrics import movie_kinetics
-from ..kinetics.response import Window, response_table, stimulus_frame
+from ..kinetics.response import Stimulus, Window, response_table
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ def run(
     inputs: Mapping[str, str | Path],
     outputs: Mapping[str, str | Path],
     params: KineticsParams,
-    stimulus: Mapping,
+    stimulus: Stimulus,
     provenance: dict,
 ) -> None:
     """The kinetics and response tables of one sample.
@@ -34,15 +34,12 @@ def run(
         ``cells`` and ``metadata`` paths.
     outputs : mapping
         ``kinetics`` and ``response`` paths.
-    stimulus : mapping
-        ``stimulus_s``, ``stimulus_frame`` (at most one not None) and ``source`` (where they
-        come from, for messages).
+    stimulus : Stimulus
+        The sample's stimulation time, as given.
     """
     metadata = read_metadata(inputs["metadata"])
     interval, n_frames = metadata["frame_interval_s"], metadata["shape"][0]
-    frame = stimulus_frame(
-        sample, stimulus["stimulus_s"], stimulus["stimulus_frame"], interval, n_frames, stimulus["source"]
-    )
+    frame = stimulus.frame(sample, interval, n_frames)
     if interval is None:
         log.warning("sample %s: no frame interval; the kinetics' times (columns *_s) are NaN", sample)
     window = Window(n_frames, frame, params.baseline_frames)
