@@ -97,7 +97,7 @@ rule figures:
 
 rule kinetics:
     input:
-        "results/{sample}/intensities.parquet",
+        "results/{sample}/translocation.parquet",
     output:
         "results/{sample}/kinetics.parquet",
     log:

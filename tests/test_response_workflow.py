@@ -73,6 +73,7 @@ def test_kinetics_has_every_cell_of_every_sample(response_run):
     control = kinetics[(kinetics["condition"] == "control") & (kinetics["cell_id"] > 0)]
     assert (treated["reason"] == "").all() and (treated["t_half_s"] > 0).all()
     assert control["t_half_s"].isna().all() and control["reason"].str.startswith("no response").all()
+    assert (treated["temporal_r_detrended"] < 0).all(), "import: nucleus and cytoplasm anti-correlated"
     assert kinetics.loc[kinetics["condition"] == "drug", "dose_unit"].eq("µM").all()
 
 

@@ -193,7 +193,16 @@ RESPONSES = {"nc_ratio": "nc_ratio", "cn_ratio": "cn_ratio", "nucleus_mean": "po
 
 #: Per-cell metrics of the kinetics table that the comparisons, SuperPlots and dose-response fits
 #: may use (documented in docs/outputs.md).
-METRICS = ("amplitude", "fold_change", "t_half_s", "time_to_peak_s", "auc_s", "n_pulses", "pulse_period_s")
+METRICS = (
+    "amplitude",
+    "fold_change",
+    "t_half_s",
+    "time_to_peak_s",
+    "auc_s",
+    "n_pulses",
+    "pulse_period_s",
+    "temporal_r_detrended",
+)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,9 @@ rule kinetics:
     its baseline."""
     input:
         cells="results/{sample}/cells.parquet",
+        # its detrended temporal r joins the metrics; and in a sample's cluster job the step
+        # then runs after correlate, never beside it (their threads would add up)
+        translocation="results/{sample}/translocation.parquet",
         metadata="results/{sample}/metadata.json",
     output:
         kinetics=sample_report("results/{sample}/kinetics.parquet", "kinetics_parquet", "kinetics table"),

@@ -45,6 +45,7 @@ KINETICS_COLUMNS = (
     "auc_s",
     "n_pulses",
     "pulse_period_s",
+    "temporal_r_detrended",
     "fit_model",
     "fit_amplitude",
     "fit_t_half_s",
@@ -54,7 +55,7 @@ KINETICS_COLUMNS = (
 )
 
 #: The metric columns a cell without usable trace has NaN in.
-_VALUES = KINETICS_COLUMNS[KINETICS_COLUMNS.index("baseline") : KINETICS_COLUMNS.index("fit_model")]
+_VALUES = KINETICS_COLUMNS[KINETICS_COLUMNS.index("baseline") : KINETICS_COLUMNS.index("temporal_r_detrended")]
 _FIT = ("fit_amplitude", "fit_t_half_s", "fit_t_half_low_s", "fit_t_half_high_s")
 
 
@@ -156,6 +157,7 @@ def movie_kinetics(
     window: Window,
     params: KineticsParams,
     frame_interval_s: float | None,
+    temporal_r: pd.Series | None = None,
 ) -> pd.DataFrame:
     """The kinetics table of one movie.
 
@@ -167,6 +169,11 @@ def movie_kinetics(
         Its baseline and response frames.
     params : KineticsParams
     frame_interval_s : float or None
+    temporal_r : Series, optional
+        Each cell's detrended temporal Pearson r between nuclear and cytoplasmic POI, indexed by
+        ``cell_id`` (``temporal_pearson_r_detrended`` of the translocation table), carried into
+        ``temporal_r_detrended`` so that shuttling is compared like the other metrics; NaN
+        without it.
 
     Returns
     -------
@@ -189,5 +196,6 @@ def movie_kinetics(
         stimulus_s=stimulus * seconds,
         fit_model=params.fit,
         n_pulses=table["n_pulses"].astype("Int64"),
+        temporal_r_detrended=temporal_r.reindex(ids).to_numpy(float) if temporal_r is not None else math.nan,
     )
     return table.reindex(columns=list(KINETICS_COLUMNS))

@@ -137,6 +137,7 @@ METRIC_LABELS = {
     "auc_s": "area of response / baseline − 1 ({unit})",
     "n_pulses": "pulses",
     "pulse_period_s": "pulse period ({unit})",
+    "temporal_r_detrended": "temporal r, N vs C (detrended)",
 }
 
 

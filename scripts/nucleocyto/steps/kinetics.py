@@ -31,7 +31,7 @@ def run(
     Parameters
     ----------
     inputs : mapping
-        ``cells`` and ``metadata`` paths.
+        ``cells``, ``translocation`` (for the detrended temporal r) and ``metadata`` paths.
     outputs : mapping
         ``kinetics`` and ``response`` paths.
     stimulus : Stimulus
@@ -44,7 +44,9 @@ def run(
         log.warning("sample %s: no frame interval; the kinetics' times (columns *_s) are NaN", sample)
     window = Window(n_frames, frame, params.baseline_frames)
     cells = pd.read_parquet(inputs["cells"])
-    kinetics = movie_kinetics(cells, sample, window, params, interval)
+    translocation = pd.read_parquet(inputs["translocation"], columns=["cell_id", "temporal_pearson_r_detrended"])
+    temporal_r = translocation.set_index("cell_id")["temporal_pearson_r_detrended"]
+    kinetics = movie_kinetics(cells, sample, window, params, interval, temporal_r)
     reasons = kinetics.loc[kinetics["cell_id"] > 0, "reason"].str.split(":").str[0].value_counts()
     log.info(
         "sample %s: %d cells, response %s, stimulus frame %s; without every metric: %s",
