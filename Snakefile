@@ -17,7 +17,10 @@ include: "workflow/rules/masks.smk"
 include: "workflow/rules/measure.smk"
 include: "workflow/rules/correlate.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/kinetics.smk"
 include: "workflow/rules/aggregate.smk"
+include: "workflow/rules/response.smk"
+include: "workflow/rules/export.smk"
 
 
 rule all:

@@ -1,13 +1,13 @@
 # The least a dry run of this pipeline's design can cost, for bench.py to time next to the real
-# workflow: the jobs of the data contract (docs/outputs.md: per sample ingest, masks, measure, correlate and
-# figures, then one aggregate), each with a log and a benchmark and the contracted outputs, but
+# workflow: the jobs of the data contract (docs/outputs.md: per sample ingest, masks, measure, correlate,
+# figures and kinetics, then one aggregate), each with a log and a benchmark and the contracted outputs, but
 # no parameters, resources, scripts or validation. Usage (a dry run only; the rules only touch
 # files): snakemake -n -s bench/design_floor.smk --config samples=SHEET.tsv
 import csv
 
 with open(config["samples"]) as sheet:
     SAMPLES = {row["sample"]: row for row in csv.DictReader(sheet, delimiter="\t")}
-TABLES = ["intensities.parquet", "correlation.parquet", "translocation.parquet"]
+TABLES = ["intensities.parquet", "correlation.parquet", "translocation.parquet", "kinetics.parquet"]
 FIGURES = ["overlay", "timecourse", "ratio", "correlation"]
 
 
@@ -94,6 +94,19 @@ rule figures:
         "logs/figures/{sample}.log",
     benchmark:
         "benchmarks/figures/{sample}.tsv"
+    shell:
+        "touch {output}"
+
+
+rule kinetics:
+    input:
+        "results/{sample}/translocation.parquet",
+    output:
+        "results/{sample}/kinetics.parquet",
+    log:
+        "logs/kinetics/{sample}.log",
+    benchmark:
+        "benchmarks/kinetics/{sample}.tsv"
     shell:
         "touch {output}"
 

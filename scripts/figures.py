@@ -3,6 +3,7 @@ report tables."""
 
 from _snakemake import run
 from nucleocyto.config import FigureParams, QCParams
+from nucleocyto.kinetics.response import Stimulus
 from nucleocyto.steps import figures
 
 
@@ -14,6 +15,7 @@ def main(snakemake):
         FigureParams(**snakemake.params.figures),
         snakemake.params.min_area_um2,
         QCParams(**snakemake.params.qc),
+        Stimulus(**snakemake.params.stimulus),
     )
 
 

@@ -6,6 +6,8 @@ same files every time.
 - ``demo_import``: four cells whose POI moves into the nucleus; one TIFF per channel.
 - ``demo_control``: four cells with no translocation; one two-channel ImageJ hyperstack
   (T, C, Y, X) with the nuclear marker as channel 0 and the POI as channel 1.
+
+Both are "stimulated" at frame 3 (the sheet's ``stimulus_frame``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from nucleocyto.synthetic import grid_cells, render_movie  # noqa: E402
 N_FRAMES = 16
 SHAPE = (80, 100)
 FRAME_INTERVAL_S = 30.0
+STIMULUS_FRAME = 3  # the sheet's stimulation time: the imported cells switch between frames 6 and 10
 PIXEL_SIZE_UM = 0.325
 
 
@@ -46,9 +49,10 @@ def main(out_dir: Path) -> None:
     poi, marker, _ = render_movie(grid_cells(4, SHAPE, seed=2, shuttle=0.0), N_FRAMES, SHAPE, seed=2)
     write_imagej(movies / "demo_control.tif", np.stack([marker, poi], axis=1), "TCYX")
     sheet = (
-        "sample\tcondition\tpoi\tnucleus\timage\tpoi_channel\tnucleus_channel\n"
-        f"demo_import\tstimulated\t{movies / 'demo_import_poi.tif'}\t{movies / 'demo_import_nucleus.tif'}\t\t\t\n"
-        f"demo_control\tcontrol\t\t\t{movies / 'demo_control.tif'}\t1\t0\n"
+        "sample\tcondition\tpoi\tnucleus\timage\tpoi_channel\tnucleus_channel\tstimulus_frame\n"
+        f"demo_import\tstimulated\t{movies / 'demo_import_poi.tif'}\t{movies / 'demo_import_nucleus.tif'}\t\t\t\t"
+        f"{STIMULUS_FRAME}\n"
+        f"demo_control\tcontrol\t\t\t{movies / 'demo_control.tif'}\t1\t0\t{STIMULUS_FRAME}\n"
     )
     (out_dir / "samples.tsv").write_text(sheet)
 

@@ -10,6 +10,7 @@ def main(snakemake):
         snakemake.input.summary,
         snakemake.input.cells,
         snakemake.input.qc,
+        snakemake.input.kinetics,
         snakemake.params.conditions,
         snakemake.output,
         snakemake.params.dpi,

@@ -195,6 +195,20 @@ PARSE_CASES = [
         {"poi": GOOD["poi"]},
     ),
     Case(
+        "stimulus_twice",
+        "sample sheet <sheet>, sample '<sample>': give stimulus_s or stimulus_frame, not both.",
+        {**GOOD, "stimulus_s": 60, "stimulus_frame": 2},
+    ),
+    Case(
+        "dose_units_differ",
+        "sample sheet <sheet>, condition 'drug': doses are given in more than one unit ('nM', 'µM').",
+        sample="b",
+        sheet=[
+            {"sample": "a", "condition": "drug", "dose": 1, "dose_unit": "nM", **GOOD},
+            {"sample": "b", "condition": "drug", "dose": 1, "dose_unit": "µM", **GOOD},
+        ],
+    ),
+    Case(
         "ring_inner_not_below_outer",
         "<config>: masks: need 0 <= ring_inner_px < ring_outer_px, got <n> and <n>.",
         GOOD,

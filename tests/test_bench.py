@@ -80,6 +80,6 @@ def test_design_floor_plans_the_workflows_per_sample_jobs(tmp_path):
     sheet.write_text("sample\tpoi\tnucleus\n" + "".join(f"s{i}\t{tiffs[0]}\t{tiffs[1]}\n" for i in range(3)))
     workflow = planned_jobs(REPO / "Snakefile", tmp_path / "workflow", sheet)
     floor = planned_jobs(REPO / "bench" / "design_floor.smk", tmp_path / "floor", sheet)
-    per_sample = ("ingest", "masks", "measure", "correlate", "figures")
+    per_sample = ("ingest", "masks", "measure", "correlate", "figures", "kinetics")
     expected = dict.fromkeys(per_sample, 3)
     assert {rule: workflow[rule] for rule in per_sample} == {rule: floor[rule] for rule in per_sample} == expected

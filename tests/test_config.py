@@ -12,7 +12,16 @@ import pytest
 import yaml
 
 from conftest import REPO
-from nucleocyto.config import SECTIONS, ChannelSource, MaskParams, TrackParams, cell_source, check_config, label_files
+from nucleocyto.config import (
+    METRICS,
+    SECTIONS,
+    ChannelSource,
+    MaskParams,
+    TrackParams,
+    cell_source,
+    check_config,
+    label_files,
+)
 
 CONFIG = yaml.safe_load((REPO / "config.yaml").read_text())
 SCHEMA = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())
@@ -27,6 +36,12 @@ def with_change(section: str, **changes) -> dict:
 def test_dataclass_defaults_equal_config_yaml():
     for name, params in SECTIONS.items():
         assert dataclasses.asdict(params()) == CONFIG[name], name
+
+
+def test_the_schema_knows_every_metric():
+    properties = SCHEMA["properties"]
+    assert properties["comparisons"]["properties"]["metrics"]["items"]["enum"] == list(METRICS)
+    assert properties["dose_response"]["properties"]["metric"]["enum"] == list(METRICS)
 
 
 def test_config_yaml_is_valid():

@@ -18,11 +18,20 @@ from nucleocyto.errors import InputError
 from nucleocyto.io.tables import write_html
 from nucleocyto.measure.cells import cell_table
 from nucleocyto.plots import sample as draw
-from nucleocyto.plots.data import counted_cells, crop_window, montage_frames, select_cells, split_cells, spread
+from nucleocyto.plots.data import (
+    NO_CONDITION,
+    condition_groups,
+    counted_cells,
+    crop_window,
+    montage_frames,
+    select_cells,
+    split_cells,
+    spread,
+)
 from nucleocyto.plots.movie import mask_movie, track_colours
 from nucleocyto.plots.report import cell_summary, sample_table
 from nucleocyto.plots.style import PAGE_WIDTH_IN, save, time_axis
-from nucleocyto.plots.summary import NO_CONDITION, condition_groups, summary
+from nucleocyto.plots.summary import summary
 from nucleocyto.segment.labels import label_edges
 from nucleocyto.segment.nuclei import nucleus_labels
 from nucleocyto.segment.rings import ring_labels

@@ -19,7 +19,7 @@ LIBRARY = SCRIPTS / "nucleocyto"
 LAYERS = [
     {"errors", "filenames", "config"},
     {"io", "system"},
-    {"segment", "measure", "coloc", "synthetic"},
+    {"segment", "measure", "coloc", "kinetics", "synthetic"},
     {"plots"},
     {"steps"},
 ]

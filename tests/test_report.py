@@ -68,9 +68,15 @@ def svg_inches(path) -> tuple[float, float]:
     return tuple(float(svg.get(key).removesuffix("pt")) / 72 for key in ("width", "height"))
 
 
+SUMMARY_FIGURES = ("summary", "response", "heatmap", "superplots")
+#: Tables across samples in the report.
+SUMMARY_TABLES = ("summary.html", "summary.parquet", "software.html", "kinetics.html", "comparisons.html")
+SUMMARY_TABLES += ("kinetics.parquet", "response.parquet", "comparisons.parquet")
+
+
 def pngs(workdir, samples):
     per_sample = [workdir / "results" / s / "figures" / f"{name}.png" for s in samples for name in FIGURES]
-    return per_sample + [workdir / "results" / "figures" / "summary.png"]
+    return per_sample + [workdir / "results" / "figures" / f"{name}.png" for name in SUMMARY_FIGURES]
 
 
 def test_every_figure_is_a_valid_image_of_its_stated_size(report_run):
@@ -116,8 +122,9 @@ def test_report_embeds_every_figure_and_table_with_its_caption(report_run):
     results = report_results(workdir)
     per_sample = ("cells.html", "intensities.parquet", "cells.parquet", "correlation.parquet", "translocation.parquet")
     per_sample += ("qc.html", "qc.parquet", "lineage.parquet", "figures/masks.gif")
+    per_sample += ("kinetics.parquet", "response.parquet")
     tables = [workdir / "results" / s / name for s in samples for name in per_sample]
-    tables += [workdir / "results" / name for name in ("summary.html", "summary.parquet", "software.html")]
+    tables += [workdir / "results" / name for name in SUMMARY_TABLES]
     expected = pngs(workdir, samples) + tables
     assert sorted(results) == sorted(str(p.relative_to(workdir)) for p in expected)
     for path in expected:
@@ -146,7 +153,7 @@ def test_changing_a_figure_parameter_reruns_only_the_figures(report_run):
     result = run_snakemake(workdir, "-n", "--cores", "1", "--configfile", str(workdir / "dpi.yaml"))
     jobs = dict(re.findall(r"^(\w+)\s+(\d+)$", result.stdout, re.M))
     jobs.pop("total", None)
-    assert jobs == {"all": "1", "figures": str(len(samples)), "summary_figures": "1"}
+    assert jobs == {"all": "1", "figures": str(len(samples)), "summary_figures": "1", "response_figures": "1"}
 
 
 CHROMIUM_FLAGS = [

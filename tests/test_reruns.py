@@ -18,7 +18,7 @@ from movies import write_movie
 
 pytestmark = pytest.mark.workflow
 
-SUMMARY_FIGURE = "results/figures/summary.png"
+SUMMARY_FIGURES = "results/figures/"
 
 
 def planned_jobs(output: str) -> list[tuple[str, str | None, list[str]]]:
@@ -82,9 +82,18 @@ def test_figure_parameter_reruns_only_the_figures_that_use_it(finished):
     jobs, _ = dry_run(workdir, write_config(workdir, "montage.yaml", figures={"montage_frames": 2}))
     assert {rule for rule, _, _ in jobs} == {"figures"}
     jobs, _ = dry_run(workdir, write_config(workdir, "dpi.yaml", figures={"dpi": 100}))
-    summary_rules = {rule for rule, _, outputs in full if SUMMARY_FIGURE in outputs}
-    assert summary_rules, f"no job of the full run writes {SUMMARY_FIGURE}"
+    summary_rules = {rule for rule, _, outputs in full if any(o.startswith(SUMMARY_FIGURES) for o in outputs)}
+    assert summary_rules >= {"summary_figures", "response_figures"}, f"no job of the full run writes {SUMMARY_FIGURES}"
     assert {rule for rule, _, _ in jobs} == {"figures"} | summary_rules
+
+
+def test_kinetics_parameter_reruns_kinetics_and_what_follows_only(finished):
+    workdir, _, _ = finished
+    jobs, _ = dry_run(workdir, write_config(workdir, "kinetics.yaml", kinetics={"min_change": 0.2}))
+    reruns = {"kinetics", "aggregate_kinetics", "comparisons", "response_figures", "summary_figures"}
+    assert {rule for rule, _, _ in jobs} == reruns
+    jobs, _ = dry_run(workdir, write_config(workdir, "control.yaml", comparisons={"control": "treated"}))
+    assert {rule for rule, _, _ in jobs} == {"comparisons", "response_figures"}
 
 
 def test_new_sample_runs_only_that_sample_and_the_summary(finished):
@@ -100,7 +109,11 @@ def test_new_sample_runs_only_that_sample_and_the_summary(finished):
 @pytest.mark.parametrize(
     ("name", "reruns"),
     [
-        ("intensities.parquet", {"measure", "correlate", "figures", "aggregate", "summary_figures"}),
+        (
+            "intensities.parquet",
+            {"measure", "correlate", "figures", "aggregate", "summary_figures"}
+            | {"kinetics", "aggregate_kinetics", "comparisons", "response_figures"},
+        ),
         ("figures/overlay.svg", {"figures"}),
     ],
 )

@@ -8,8 +8,9 @@ or the layers listed before it (tests/test_layout.py checks it):
   sheet (standard library and pandas only, so the workflow checks them when it is parsed).
 - :mod:`nucleocyto.io` (files: image sources, ``.npy`` stacks, Parquet and HTML tables) and
   :mod:`nucleocyto.system` (threads, memory maps, page cache, allocator).
-- :mod:`nucleocyto.segment`, :mod:`nucleocyto.measure`, :mod:`nucleocyto.coloc`: pure
-  computations on the arrays of one frame (or the tables of one movie); no file, thread or
+- :mod:`nucleocyto.segment`, :mod:`nucleocyto.measure`, :mod:`nucleocyto.coloc`,
+  :mod:`nucleocyto.kinetics`: pure computations on the arrays of one frame, or the tables of one
+  movie or of all movies (response kinetics, comparisons, dose-response); no file, thread or
   operating-system code.
 - :mod:`nucleocyto.plots`: the figures and the report's small tables.
 - :mod:`nucleocyto.steps`: one module per workflow rule, whose ``run`` takes paths and

@@ -278,6 +278,143 @@ class QCParams:
     max_count_change: float = 0.3
 
 
+#: What the response metrics follow, by name: the column of the cells table (``cells.parquet``).
+RESPONSES = {"nc_ratio": "nc_ratio", "cn_ratio": "cn_ratio", "nucleus_mean": "poi_nucleus_mean"}
+
+#: Per-cell metrics of the kinetics table that the comparisons, SuperPlots and dose-response fits
+#: may use (documented in docs/outputs.md).
+METRICS = (
+    "amplitude",
+    "fold_change",
+    "t_half_s",
+    "time_to_peak_s",
+    "auc_s",
+    "n_pulses",
+    "pulse_period_s",
+    "temporal_r_detrended",
+)
+
+
+@dataclass(frozen=True)
+class KineticsParams:
+    """Per-cell response kinetics (``config.yaml`` ``kinetics:``).
+
+    Attributes
+    ----------
+    response : str
+        The trace the metrics follow, a key of :data:`RESPONSES`: ``"nc_ratio"`` (nuclear /
+        cytoplasmic POI mean), ``"cn_ratio"`` (its inverse) or ``"nucleus_mean"`` (counts).
+    stimulus_s, stimulus_frame : float, int or None
+        Stimulation time of the samples whose sheet row gives none: seconds after the first
+        frame, or a 0-based frame; at most one of them; None = no stimulation time.
+    baseline_frames : int
+        Without a stimulation time, the baseline is the mean of this many first frames.
+    amplitude : str
+        The extreme the amplitude measures: ``"plateau"`` (mean of the last ``plateau_frames``
+        frames) or ``"peak"`` (the value farthest from the baseline), after the baseline.
+    plateau_frames : int
+        Frames averaged for the plateau.
+    min_frames : int
+        Cells with a response in fewer frames get NaN metrics and the reason ``too short``.
+    min_change : float
+        A response whose |amplitude| is below this fraction of |baseline| has no half-time
+        (reason ``no response``).
+    pulse_prominence : float
+        A pulse is a local maximum of the baseline-normalised response at least this prominent.
+    fit : str
+        Model fitted beside the model-free numbers: ``"sigmoid"``, ``"exponential"`` or
+        ``"none"``.
+    confidence : float
+        Level of the fitted half-time's confidence interval.
+    """
+
+    response: str = "nc_ratio"
+    stimulus_s: float | None = None
+    stimulus_frame: int | None = None
+    baseline_frames: int = 3
+    amplitude: str = "plateau"
+    plateau_frames: int = 3
+    min_frames: int = 5
+    min_change: float = 0.1
+    pulse_prominence: float = 0.1
+    fit: str = "sigmoid"
+    confidence: float = 0.95
+
+    def __post_init__(self) -> None:
+        if self.stimulus_s is not None and self.stimulus_frame is not None:
+            raise ValueError("kinetics: give stimulus_s or stimulus_frame, not both.")
+
+
+@dataclass(frozen=True)
+class ComparisonParams:
+    """Condition comparisons on replicate means (``config.yaml`` ``comparisons:``).
+
+    Attributes
+    ----------
+    control : str
+        The condition every other condition is compared with.
+    metrics : list of str
+        Metrics of :data:`METRICS` compared (and drawn as SuperPlots).
+    test : str
+        ``"welch"`` (Welch's t-test) or ``"mann_whitney"`` (Mann-Whitney U), on replicate means.
+    bootstrap : int
+        Bootstrap resamples of the replicate means for the confidence interval of the difference.
+    confidence : float
+        Level of that interval.
+    seed : int
+        Seed of the bootstrap.
+    """
+
+    control: str = "control"
+    metrics: list[str] = field(default_factory=lambda: ["amplitude", "t_half_s", "auc_s"])
+    test: str = "welch"
+    bootstrap: int = 2000
+    confidence: float = 0.95
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class DoseResponseParams:
+    """Dose-response fits and the Z'-factor (``config.yaml`` ``dose_response:``).
+
+    Attributes
+    ----------
+    metric : str
+        The metric of :data:`METRICS` fitted against the sheet's ``dose`` (one value per sample:
+        the mean over its cells).
+    positive_control, negative_control : str or None
+        Conditions of the Z'-factor's controls; None = no Z'-factor.
+    confidence : float
+        Level of the EC50's confidence interval.
+    """
+
+    metric: str = "amplitude"
+    positive_control: str | None = None
+    negative_control: str | None = None
+    confidence: float = 0.95
+
+    def __post_init__(self) -> None:
+        if (self.positive_control is None) != (self.negative_control is None):
+            raise ValueError("dose_response: name both positive_control and negative_control, or neither.")
+        if self.positive_control is not None and self.positive_control == self.negative_control:
+            raise ValueError(
+                f"dose_response: positive_control and negative_control are both {self.positive_control!r}."
+            )
+
+
+@dataclass(frozen=True)
+class ExportParams:
+    """Extra copies of the tables (``config.yaml`` ``export:``).
+
+    Attributes
+    ----------
+    csv : bool
+        Also write every Parquet table as a CSV file beside it, with the same columns.
+    """
+
+    csv: bool = False
+
+
 #: The dataclass of each configuration section.
 SECTIONS = {
     "masks": MaskParams,
@@ -286,6 +423,10 @@ SECTIONS = {
     "correlation": CorrelationParams,
     "figures": FigureParams,
     "qc": QCParams,
+    "kinetics": KineticsParams,
+    "comparisons": ComparisonParams,
+    "dose_response": DoseResponseParams,
+    "export": ExportParams,
 }
 
 
@@ -412,13 +553,30 @@ def load_sample_sheet(path: str | Path, schema: Mapping) -> pd.DataFrame:
         raise InputError(f"sample sheet {path}: no samples listed.")
     for column in sheet.columns:
         if columns[column] in _DTYPES:
-            sheet[column] = _numeric(sheet, column, path, integer=columns[column] == "integer")
+            zero = schema["properties"][column].get("minimum") == 0  # else positive
+            sheet[column] = _numeric(sheet, column, path, integer=columns[column] == "integer", zero=zero)
     for row in sheet.to_dict("records"):
         _check_row(row, path)
     duplicated = sheet["sample"][sheet["sample"].duplicated()].unique()
     if len(duplicated):
         raise InputError(f"sample sheet {path}: sample id {duplicated[0]!r} appears more than once.")
+    _check_dose_units(sheet, path)
     return sheet.set_index("sample", drop=False)
+
+
+def _check_dose_units(sheet: pd.DataFrame, path: Path) -> None:
+    """The samples of one condition give their doses in one unit (``dose_unit``)."""
+    if "dose" not in sheet.columns:
+        return
+    dosed = sheet[sheet["dose"].notna()]
+    units = dosed.get("dose_unit", pd.Series("", index=dosed.index)).fillna("")
+    conditions = dosed.get("condition", pd.Series("", index=dosed.index)).fillna("")
+    for condition, unit in units.groupby(conditions, sort=False):
+        if unit.nunique() > 1:
+            names = ", ".join(repr(u) for u in unit.unique())
+            raise InputError(
+                f"sample sheet {path}, condition {condition!r}: doses are given in more than one unit ({names})."
+            )
 
 
 def channel_sources(row: Mapping) -> dict[str, ChannelSource]:
@@ -525,6 +683,8 @@ def _check_row(row: dict, path: Path) -> None:
         )
     if combined and row["poi_channel"] == row["nucleus_channel"]:
         raise InputError(f"sample sheet {path}, sample {sample!r}: poi_channel and nucleus_channel are the same.")
+    if _has(row, "stimulus_s") and _has(row, "stimulus_frame"):
+        raise InputError(f"sample sheet {path}, sample {sample!r}: give stimulus_s or stimulus_frame, not both.")
     for column in SEPARATE_FILES if separate else ("image",):
         _check_image(row[column], column, f"sample sheet {path}, sample {sample!r}")
     _check_mask_sources(row, path)
@@ -613,15 +773,16 @@ def unreadable_sources(sources: Mapping[str, Mapping[str, ChannelSource]]) -> di
     return problems
 
 
-def _numeric(sheet: pd.DataFrame, column: str, path: Path, integer: bool) -> pd.Series:
+def _numeric(sheet: pd.DataFrame, column: str, path: Path, integer: bool, zero: bool = False) -> pd.Series:
+    """The column as numbers: non-negative integers, or positive numbers (non-negative with ``zero``)."""
     values = pd.to_numeric(sheet[column], errors="coerce")
-    out_of_range = (values < 0) if integer else (values <= 0)
+    out_of_range = (values < 0) if integer or zero else (values <= 0)
     bad = sheet[column].notna() & (values.isna() | out_of_range | (values == float("inf")))
     if integer:
         bad |= values.notna() & (values % 1 != 0)
     if bad.any():
         i = bad.idxmax()
-        kind = "a non-negative integer" if integer else "a positive number"
+        kind = "a non-negative integer" if integer else "a non-negative number" if zero else "a positive number"
         raise InputError(
             f"sample sheet {path}, sample {sheet['sample'][i]!r}: {column} {sheet[column][i]!r} is not {kind}."
         )

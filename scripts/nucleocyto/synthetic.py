@@ -29,7 +29,9 @@ class Cell:
     centred on (``y``, ``x``) in ``first_frame`` and moves by ``velocity`` per frame; its nucleus
     is centred ``nucleus_offset`` (dy, dx) away from the cell centre. It is in the frames
     ``first_frame`` .. ``last_frame`` (None: to the end); ``parent`` is the index, in the movie's
-    list of cells, of the mother it divided from (None: no mother).
+    list of cells, of the mother it divided from (None: no mother). The exchange is a
+    logistic step centred on ``switch_frame`` with scale ``switch_width`` (frames): 1 / (1 +
+    exp(−(t − switch_frame) / switch_width)).
     """
 
     y: float
@@ -39,6 +41,7 @@ class Cell:
     velocity: tuple[float, float] = (0.0, 0.0)
     shuttle: float = 0.6
     switch_frame: float = 8.0
+    switch_width: float = 1.5
     poi_level: float = 800.0
     marker_level: float = 600.0
     nucleus_offset: tuple[float, float] = (0.0, 0.0)
@@ -69,7 +72,7 @@ class Optics:
 
 def poi_levels(cell: Cell, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """True nuclear and cytoplasmic POI levels (counts, before bleaching) of ``cell`` per frame."""
-    step = 1.0 / (1.0 + np.exp(-(frames - cell.switch_frame) / 1.5))
+    step = 1.0 / (1.0 + np.exp(-(frames - cell.switch_frame) / cell.switch_width))
     nuclear = cell.poi_level * (0.5 + 0.5 * cell.shuttle * step)
     cytoplasmic = cell.poi_level * (0.5 - 0.5 * cell.shuttle * step)
     return nuclear, cytoplasmic

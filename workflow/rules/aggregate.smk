@@ -33,6 +33,7 @@ rule summary_figures:
         summary="results/summary.parquet",
         cells=expand("results/{sample}/cells.parquet", sample=SAMPLES.index),
         qc=expand("results/{sample}/qc.parquet", sample=SAMPLES.index),
+        kinetics="results/kinetics.parquet",
     output:
         figure=report(
             "results/figures/summary.png",

@@ -156,8 +156,50 @@ def calibration_override(wildcards):
 @functools.cache
 def sample_conditions():
     """{sample: condition} ('' where the sheet gives none)."""
-    column = SAMPLES["condition"] if "condition" in SAMPLES else pd.Series("", index=SAMPLES.index)
-    return {sample: str(c) if pd.notna(c) else "" for sample, c in column.items()}
+    return sheet_texts("condition")
+
+
+def sheet_texts(column, default=None):
+    """{sample: the sheet's text in ``column``}; where it gives none, ``default`` of the sample id
+    (a function), or ''."""
+    values = SAMPLES[column] if column in SAMPLES else pd.Series(None, index=SAMPLES.index, dtype=object)
+    return {sample: str(v) if pd.notna(v) else (default(sample) if default else "") for sample, v in values.items()}
+
+
+def sample_annotations():
+    """{sample: {condition, replicate, dose, dose_unit}}: the sheet's values, '' where it gives
+    none, the replicate defaulting to the sample id and the dose to None."""
+    doses = SAMPLES["dose"] if "dose" in SAMPLES else pd.Series(float("nan"), index=SAMPLES.index)
+    texts = {"condition": sheet_texts("condition"), "dose_unit": sheet_texts("dose_unit")}
+    texts["replicate"] = sheet_texts("replicate", default=str)
+    return {
+        sample: {
+            "condition": texts["condition"][sample],
+            "replicate": texts["replicate"][sample],
+            "dose": float(doses[sample]) if pd.notna(doses[sample]) else None,
+            "dose_unit": texts["dose_unit"][sample],
+        }
+        for sample in SAMPLES.index
+    }
+
+
+def sample_stimulus(wildcards):
+    """The stimulation time of a sample: its sheet row's ``stimulus_s`` or ``stimulus_frame``,
+    else the configuration's (``kinetics:``); with where it comes from, for messages."""
+    row = sample_row(wildcards)
+    for key, kind in (("stimulus_s", float), ("stimulus_frame", int)):
+        if key in row and pd.notna(row[key]):
+            return {"stimulus_s": None, "stimulus_frame": None, key: kind(row[key]), "source": "sample sheet"}
+    settings = config["kinetics"]
+    return {
+        "stimulus_s": settings["stimulus_s"],
+        "stimulus_frame": settings["stimulus_frame"],
+        "source": "configuration, kinetics",
+    }
+
+
+#: The dose-response rule runs when the sample sheet gives some sample a dose.
+DOSE_RESPONSE = "dose" in SAMPLES and bool(SAMPLES["dose"].notna().any())
 
 
 def sample_category(wildcards):
@@ -190,15 +232,27 @@ def sample_outputs(sample):
     """Every per-sample result file."""
     folder = f"results/{sample}"
     tables = ["intensities.parquet", "cells.parquet", "correlation.parquet", "translocation.parquet"]
-    tables += ["qc.parquet", "lineage.parquet"]
+    tables += ["qc.parquet", "lineage.parquet", "kinetics.parquet", "response.parquet"]
     figures = [f"figures/{name}.{ext}" for name in SAMPLE_FIGURES for ext in ("png", "svg")]
     return [f"{folder}/{name}" for name in tables + figures + ["figures/masks.gif", "cells.html", "qc.html"]]
 
 
+#: The figures across samples, each written as PNG and SVG under results/figures/.
+SUMMARY_FIGURES = ["summary", "response", "heatmap", "superplots"]
+
+
 def all_outputs():
+    """Every result file; with ``export.csv``, a CSV beside every Parquet table."""
     outputs = [path for sample in SAMPLES.index for path in sample_outputs(sample)]
-    summary = ["results/summary.parquet", "results/summary.html", "results/software.html"]
-    return outputs + summary + ["results/figures/summary.png", "results/figures/summary.svg"]
+    outputs += [f"results/{name}.parquet" for name in ("summary", "kinetics", "response", "comparisons")]
+    outputs += [f"results/{name}.html" for name in ("summary", "software", "kinetics", "comparisons")]
+    outputs += [f"results/figures/{name}.{ext}" for name in SUMMARY_FIGURES for ext in ("png", "svg")]
+    if DOSE_RESPONSE:
+        outputs += ["results/dose_response.parquet", "results/z_factor.parquet", "results/dose_response.html"]
+        outputs += ["results/figures/dose_response.png", "results/figures/dose_response.svg"]
+    if config["export"]["csv"]:
+        outputs += [path.removesuffix(".parquet") + ".csv" for path in outputs if path.endswith(".parquet")]
+    return outputs
 
 
 # Cluster resources (docs/cluster.md): cheap callables on the decoded size of the sample's image

@@ -30,5 +30,6 @@ rule figures:
         figures=config["figures"],
         min_area_um2=config["masks"]["min_area_um2"],
         qc=config["qc"],
+        stimulus=sample_stimulus,
     script:
         "../../scripts/figures.py"

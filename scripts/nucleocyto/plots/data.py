@@ -17,11 +17,24 @@ import pandas as pd
 
 from ..errors import InputError
 from ..segment.labels import centroids, labelled_pixels
+from .style import time_unit
 
 log = logging.getLogger(__name__)
 
 #: Fewest cells in a frame for which the quartiles across cells are drawn.
 MIN_CELLS_FOR_SPREAD = 3
+
+#: Name of the group of samples without a condition.
+NO_CONDITION = "(no condition)"
+
+
+def condition_groups(conditions: dict[str, str]) -> dict[str, list[str]]:
+    """{condition: [samples]} in sample-sheet order; samples without one go to
+    :data:`NO_CONDITION`."""
+    groups: dict[str, list[str]] = {}
+    for sample, condition in conditions.items():
+        groups.setdefault(condition or NO_CONDITION, []).append(sample)
+    return groups
 
 
 def montage_frames(n_frames: int, request: int | list[int]) -> list[int]:
@@ -181,3 +194,115 @@ def crop_window(nuclei: np.ndarray, size: int, request: str | list[int]) -> tupl
                 best = (key, top, left)
     _, top, left = best
     return slice(top, top + side_y), slice(left, left + side_x)
+
+
+#: How each response of :data:`nucleocyto.config.RESPONSES` is named in figures.
+RESPONSE_LABELS = {"nc_ratio": "N/C ratio", "cn_ratio": "C/N ratio", "nucleus_mean": "nuclear POI mean"}
+
+#: Axis label of each metric of :data:`nucleocyto.config.METRICS`; ``{response}`` is the
+#: response's name, ``{unit}`` the time unit.
+METRIC_LABELS = {
+    "amplitude": "amplitude (Δ {response})",
+    "fold_change": "fold change ({response} / baseline)",
+    "t_half_s": "half-time ({unit})",
+    "time_to_peak_s": "time to peak ({unit})",
+    "auc_s": "area of response / baseline − 1 ({unit})",
+    "n_pulses": "pulses",
+    "pulse_period_s": "pulse period ({unit})",
+    "temporal_r_detrended": "temporal r, N vs C (detrended)",
+}
+
+
+def metric_label(metric: str, response: str, unit: str) -> str:
+    """The axis label of ``metric`` of the response named ``response`` with times in ``unit``."""
+    return METRIC_LABELS[metric].format(response=RESPONSE_LABELS[response], unit=unit)
+
+
+def aligned_time(responses: pd.DataFrame, stimulated: bool | None) -> tuple[np.ndarray, str]:
+    """The x values of time plots across samples and their axis label.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        Rows of the per-sample response tables (``frame``, ``time_from_stimulus_s``).
+    stimulated : bool or None
+        True when every sample has a stimulation time, False when none has, None when some have.
+
+    Returns
+    -------
+    x : ndarray of float
+        Time from the stimulation (from the first frame without one), in minutes from 5 min on
+        and seconds below, rounded to 1e-9 so that equal times of different movies group
+        together; the frame number when a movie's frame interval is unknown.
+    label : str
+    """
+    seconds = responses["time_from_stimulus_s"]
+    if not len(seconds) or seconds.isna().any():
+        return responses["frame"].to_numpy(float), "Frame"
+    scale, unit = time_unit(float(seconds.max() - seconds.min()))
+    start = {True: "Time from stimulus", False: "Time", None: "Time from stimulus (or first frame)"}[stimulated]
+    return (seconds / scale).round(9).to_numpy(), f"{start} ({unit})"
+
+
+def condition_quantiles(responses: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Median and quartiles of ``column`` across the cells of each condition, per time.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        Single-cell rows (``cell_id`` > 0) of all samples' response tables with ``condition``
+        and ``x`` (the time, :func:`aligned_time`).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``condition, x`` (conditions in order of appearance, times ascending):
+        ``median, q1, q3, n`` (cells with a finite value).
+    """
+    finite = responses.dropna(subset=[column])
+    grouped = finite.groupby(["condition", "x"], sort=False)[column]
+    table = pd.DataFrame(
+        {"median": grouped.median(), "q1": grouped.quantile(0.25), "q3": grouped.quantile(0.75), "n": grouped.size()}
+    )
+    order = list(dict.fromkeys(finite["condition"]))
+    return table.sort_index(level="x").reindex(order, level="condition")
+
+
+def replicate_curves(responses: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Median of ``column`` across the cells of each replicate, per time: one curve per
+    replicate; rows like :func:`condition_quantiles`' input. Indexed by ``condition, replicate,
+    x``, column ``median``."""
+    finite = responses.dropna(subset=[column])
+    curves = finite.groupby(["condition", "replicate", "x"], sort=False)[column].median().rename("median")
+    return curves.to_frame().sort_index(level="x", sort_remaining=False)
+
+
+def heatmap_rows(
+    responses: pd.DataFrame, kinetics: pd.DataFrame, column: str, order: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """The cells × time matrix of one condition, sorted by a metric.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        Single-cell rows of the condition's response tables, with ``x`` (:func:`aligned_time`).
+    kinetics : DataFrame
+        The kinetics rows of the same samples (``sample``, ``cell_id`` and ``order``).
+    column : str
+        The value shown (e.g. ``response_ratio``).
+    order : str
+        Kinetics column the rows are sorted by, largest first (ties in sample and cell order);
+        only cells with a value are kept (the others have too few frames or no baseline).
+
+    Returns
+    -------
+    x : (T,) float
+        Times (ascending), the union over the condition's movies.
+    values : (n_cells, T) float64
+        NaN where a cell has no value at a time.
+    """
+    wide = responses.pivot_table(index=["sample", "cell_id"], columns="x", values=column, aggfunc="first", dropna=False)
+    key = kinetics.set_index(["sample", "cell_id"])[order].reindex(wide.index).astype(float).to_numpy()
+    kept = np.flatnonzero(np.isfinite(key))
+    ranked = kept[np.lexsort((kept, -key[kept]))]
+    return wide.columns.to_numpy(float), wide.to_numpy(np.float64)[ranked]

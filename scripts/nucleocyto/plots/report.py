@@ -51,6 +51,7 @@ def cell_summary(
     table = pd.DataFrame(rows, columns=["cell", "frames", area, "N/C median", "N/C min", "N/C max"])
     r = translocation.set_index(translocation["cell_id"].map(lambda c: "all, pooled" if c == 0 else str(c)))
     table["temporal r (N vs C)"] = table["cell"].map(r["temporal_pearson_r"])
+    table["temporal r, detrended"] = table["cell"].map(r["temporal_pearson_r_detrended"])
     return table
 
 
@@ -72,14 +73,14 @@ def sample_table(pooled: pd.DataFrame, translocation: pd.DataFrame, conditions: 
     DataFrame
         ``sample, condition, frames, duration (min)`` (NaN when the interval is unknown), the
         pooled N/C ratio at the first frame, its maximum and at the last frame (frames with a
-        ratio), the number of distinct cell ids and the pooled temporal r.
+        ratio), the number of distinct cell ids and the pooled temporal r, raw and detrended.
     """
     rows = []
     for sample, condition in conditions.items():
         movie = pooled[pooled["sample"] == sample].sort_values("frame")
         ratio = movie["nc_ratio"].dropna()
         cells = translocation[translocation["sample"] == sample]
-        whole = cells.loc[cells["cell_id"] == 0, "temporal_pearson_r"]
+        whole = cells.loc[cells["cell_id"] == 0, ["temporal_pearson_r", "temporal_pearson_r_detrended"]]
         rows.append(
             (
                 sample,
@@ -90,7 +91,7 @@ def sample_table(pooled: pd.DataFrame, translocation: pd.DataFrame, conditions: 
                 ratio.max(),
                 ratio.iloc[-1] if len(ratio) else np.nan,
                 int((cells["cell_id"] > 0).sum()),
-                whole.iloc[0] if len(whole) else np.nan,
+                *(whole.iloc[0] if len(whole) else (np.nan, np.nan)),
             )
         )
     columns = [
@@ -103,6 +104,7 @@ def sample_table(pooled: pd.DataFrame, translocation: pd.DataFrame, conditions: 
         "N/C last frame",
         "cell ids",
         "temporal r (N vs C, pooled)",
+        "temporal r, detrended",
     ]
     return pd.DataFrame(rows, columns=columns)
 
@@ -136,6 +138,83 @@ def qc_summary(qc: pd.DataFrame, pixel_size_um: float | None) -> pd.DataFrame:
     for column in ("tracks_started", "tracks_ended", "divisions"):
         table[column.replace("_", " ")] = qc[column]
     return table
+
+
+def kinetics_table(kinetics: pd.DataFrame) -> pd.DataFrame:
+    """One row per sample of the kinetics table across samples, in its order.
+
+    Parameters
+    ----------
+    kinetics : DataFrame
+        ``results/kinetics.parquet`` (every sample's kinetics rows with its annotations).
+
+    Returns
+    -------
+    DataFrame
+        ``sample, condition, replicate``, the stimulation time (s), the numbers of cells and of
+        responding cells (an empty ``reason``), the median over the cells of baseline,
+        amplitude, half-time and area, and the amplitude and half-time of the cells pooled.
+    """
+    rows = []
+    for sample, movie in kinetics.groupby("sample", sort=False):
+        cells, pooled = movie[movie["cell_id"] > 0], movie[movie["cell_id"] == 0].iloc[0]
+        rows.append(
+            (
+                sample,
+                pooled["condition"],
+                pooled["replicate"],
+                pooled["stimulus_s"],
+                len(cells),
+                int((cells["reason"] == "").sum()),
+                *(cells[c].median() for c in ("baseline", "amplitude", "t_half_s", "auc_s")),
+                pooled["amplitude"],
+                pooled["t_half_s"],
+            )
+        )
+    columns = [
+        "sample",
+        "condition",
+        "replicate",
+        "stimulus (s)",
+        "cells",
+        "responding",
+        "baseline, median",
+        "amplitude, median",
+        "half-time (s), median",
+        "area (s), median",
+        "amplitude, pooled",
+        "half-time (s), pooled",
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def comparison_table(comparisons: pd.DataFrame) -> pd.DataFrame:
+    """The comparisons table as a reader scans it: per metric and condition the replicates and
+    cells on each side, the means of replicate means, the difference with its interval, Hedges'
+    g, the test and its p-value (and why not, when there is none)."""
+
+    def interval(row) -> str:
+        return f"[{row.ci_low:.3g}, {row.ci_high:.3g}]" if np.isfinite(row.ci_low) else "–"
+
+    return pd.DataFrame(
+        {
+            "metric": comparisons["metric"],
+            "condition": comparisons["condition"],
+            "control": comparisons["control"],
+            "replicates": comparisons["n_replicates"].astype(str)
+            + " vs "
+            + comparisons["n_replicates_control"].astype(str),
+            "cells": comparisons["n_cells"].astype(str) + " vs " + comparisons["n_cells_control"].astype(str),
+            "mean": comparisons["mean"],
+            "control mean": comparisons["mean_control"],
+            "difference": comparisons["difference"],
+            "interval": [interval(row) for row in comparisons.itertuples()],
+            "Hedges' g": comparisons["hedges_g"],
+            "test": comparisons["test"],
+            "p": comparisons["p_value"],
+            "note": comparisons["note"],
+        }
+    )
 
 
 def _ratio_stats(ratio: pd.Series) -> tuple[float, float, float]:

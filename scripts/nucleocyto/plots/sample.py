@@ -26,10 +26,12 @@ from .data import crop_window, spread
 from .style import (
     COLORS,
     PAGE_WIDTH_IN,
+    STIMULUS_COLOR,
     TIME_CMAP,
     band,
     figure,
     markers,
+    stimulus_line,
     styled,
     time_axis,
     time_label,
@@ -174,7 +176,14 @@ def _outline_cells(ax, nuclei: np.ndarray, cytoplasm: np.ndarray, points_per_px:
 
 
 @styled
-def timecourse(cells: pd.DataFrame, pooled: pd.DataFrame, n_frames: int, frame_interval_s: float | None, title: str):
+def timecourse(
+    cells: pd.DataFrame,
+    pooled: pd.DataFrame,
+    n_frames: int,
+    frame_interval_s: float | None,
+    title: str,
+    stimulus_frame: float | None = None,
+):
     """Nuclear and cytoplasmic POI over time: all cells pooled by area (lines) and the quartiles
     across cells (bands).
 
@@ -183,6 +192,8 @@ def timecourse(cells: pd.DataFrame, pooled: pd.DataFrame, n_frames: int, frame_i
     cells, pooled : DataFrame
         Single-cell rows and pooled rows (indexed by frame) of the cells table, as split by
         :func:`nucleocyto.plots.data.split_cells`.
+    stimulus_frame : float, optional
+        The stimulation time (frames), marked on the time axis; the same in every time plot.
     """
     fig, ax = figure(4.8, 3.0)
     frames = pooled.index.to_numpy()
@@ -195,13 +206,21 @@ def timecourse(cells: pd.DataFrame, pooled: pd.DataFrame, n_frames: int, frame_i
         )
     ]
     _legend_above(ax, bands)
+    stimulus_line(ax, _stimulus_x(stimulus_frame, n_frames, frame_interval_s))
     ax.set(xlabel=xlabel, ylabel="POI mean intensity (counts)")
     fig.suptitle(title)
     return fig
 
 
 @styled
-def ratio(cells: pd.DataFrame, pooled: pd.DataFrame, n_frames: int, frame_interval_s: float | None, title: str):
+def ratio(
+    cells: pd.DataFrame,
+    pooled: pd.DataFrame,
+    n_frames: int,
+    frame_interval_s: float | None,
+    title: str,
+    stimulus_frame: float | None = None,
+):
     """N/C ratio of POI means over time: pooled (line) and quartiles of per-cell ratios (band)."""
     fig, ax = figure(4.8, 3.0)
     x, xlabel = time_axis(pooled.index.to_numpy(), n_frames, frame_interval_s)
@@ -212,13 +231,20 @@ def ratio(cells: pd.DataFrame, pooled: pd.DataFrame, n_frames: int, frame_interv
     if high - low < MIN_RATIO_SPAN:  # do not blow up noise around a flat ratio
         middle = (low + high) / 2
         ax.set_ylim(middle - MIN_RATIO_SPAN / 2, middle + MIN_RATIO_SPAN / 2)
+    stimulus_line(ax, _stimulus_x(stimulus_frame, n_frames, frame_interval_s))
     ax.set(xlabel=xlabel, ylabel="N/C ratio of POI means (nucleus / cytoplasm)")
     fig.suptitle(title)
     return fig
 
 
 @styled
-def correlation_over_time(correlation: pd.DataFrame, n_frames: int, frame_interval_s: float | None, title: str):
+def correlation_over_time(
+    correlation: pd.DataFrame,
+    n_frames: int,
+    frame_interval_s: float | None,
+    title: str,
+    stimulus_frame: float | None = None,
+):
     """Per-frame Pearson r between POI and nuclear marker: inside all cells, over the whole
     frame, and the quartiles of the per-cell r (band).
 
@@ -243,6 +269,7 @@ def correlation_over_time(correlation: pd.DataFrame, n_frames: int, frame_interv
     ax.set_ylim(max(low, -1.02), min(high, 1.02))
     if ax.get_ylim()[0] < 0 < ax.get_ylim()[1]:
         ax.axhline(0, color="black", lw=0.5)
+    stimulus_line(ax, _stimulus_x(stimulus_frame, n_frames, frame_interval_s))
     ax.set(xlabel=xlabel, ylabel="Pearson r, POI vs nuclear marker")
     fig.suptitle(title)
     return fig
@@ -282,7 +309,14 @@ def scatter(cells: pd.DataFrame, pooled: pd.DataFrame, n_frames: int, frame_inte
 
 
 @styled
-def cell_panels(cells: pd.DataFrame, ids: list[int], n_frames: int, frame_interval_s: float | None, title: str):
+def cell_panels(
+    cells: pd.DataFrame,
+    ids: list[int],
+    n_frames: int,
+    frame_interval_s: float | None,
+    title: str,
+    stimulus_frame: float | None = None,
+):
     """Small multiples: nuclear and cytoplasmic POI over time of each cell in ``ids``, on shared
     axes.
 
@@ -295,28 +329,15 @@ def cell_panels(cells: pd.DataFrame, ids: list[int], n_frames: int, frame_interv
         a figure that says so.
     """
     if not ids:
-        fig, ax = figure(3.2, 1.2)
-        ax.set_axis_off()
-        ax.text(0.5, 0.5, "no nucleus found in any frame", ha="center", va="center", transform=ax.transAxes)
-        fig.suptitle(title)
-        return fig
-    guess = math.ceil(math.sqrt(1.6 * len(ids)))  # about 1.6 times as many columns as rows
-    options = range(max(1, guess - 1), min(8, guess + 1, len(ids)) + 1)
-    ncols = min(options, key=lambda c: (c * math.ceil(len(ids) / c) - len(ids), -c))  # fewest empty slots
-    nrows = math.ceil(len(ids) / ncols)
+        return _message_figure("no nucleus found in any frame", title)
+    ncols, nrows = _panel_grid(len(ids))
     panel_w = min(1.6, PAGE_WIDTH_IN / ncols)
     fig, axes = figure(max(panel_w * ncols, 3.2), 0.8 * panel_w * nrows + 0.9, ncols=ncols, nrows=nrows, squeeze=False)
     frames = np.arange(n_frames)
     x, xlabel = time_axis(frames, n_frames, frame_interval_s)
+    stimulus_x = _stimulus_x(stimulus_frame, n_frames, frame_interval_s)
     shown = cells[cells["cell_id"].isin(ids)]
-    means = shown[list(MEAN.values())]
-    low, high = np.nanmin(means), np.nanmax(means)
-    pad = 0.06 * (high - low or 1.0)
-    # Same limits everywhere, set by hand: shared axes cost time quadratic in the panel count.
-    limits = {
-        "xlim": (x[0] - 0.03 * (x[-1] - x[0] or 1.0), x[-1] + 0.03 * (x[-1] - x[0] or 1.0)),
-        "ylim": (low - pad, high + pad),
-    }
+    limits = _panel_limits(x, shown[list(MEAN.values())].to_numpy(float))
     for i, (ax, cell_id) in enumerate(zip(axes.flat, ids)):
         cell = shown[shown["cell_id"] == cell_id].set_index("frame").reindex(frames)
         for region in ("nucleus", "cytoplasm"):
@@ -325,6 +346,7 @@ def cell_panels(cells: pd.DataFrame, ids: list[int], n_frames: int, frame_interv
         label = f"cell {cell_id}" + ("" if present == n_frames else f" ({present} fr)")
         ax.set_title(label, fontsize="small", pad=2).set_in_layout(False)
         ax.set(**limits)
+        stimulus_line(ax, stimulus_x, label=False)
         ax.locator_params(nbins=3)
         # tick labels on the left column and on panels with no panel below
         ax.tick_params(labelsize="small", labelleft=i % ncols == 0, labelbottom=i + ncols >= len(ids))
@@ -333,11 +355,51 @@ def cell_panels(cells: pd.DataFrame, ids: list[int], n_frames: int, frame_interv
     fig.supxlabel(xlabel, fontsize="medium")
     fig.supylabel("POI mean (counts)", fontsize="medium")
     handles = [Line2D([], [], color=COLORS[r], label=r) for r in ("nucleus", "cytoplasm")]
+    if stimulus_x is not None:
+        handles.append(Line2D([], [], color=STIMULUS_COLOR, lw=0.8, ls="--", label="stimulus"))
     # The legend's title is the figure title: one artist, so the layout cannot overlap them.
     fig.legend(
-        handles=handles, loc="outside upper center", ncols=2, title=title, title_fontproperties={"size": "large"}
+        handles=handles,
+        loc="outside upper center",
+        ncols=len(handles),
+        title=title,
+        title_fontproperties={"size": "large"},
     )
     return fig
+
+
+def _message_figure(message: str, title: str):
+    """A small figure that only says ``message``."""
+    fig, ax = figure(3.2, 1.2)
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes)
+    fig.suptitle(title)
+    return fig
+
+
+def _panel_limits(x: np.ndarray, means: np.ndarray) -> dict:
+    """The same axis limits for every small multiple, set by hand (shared axes cost time
+    quadratic in the panel count): the time span and the means' range, a little padded."""
+    low, high = np.nanmin(means), np.nanmax(means)
+    pad = 0.06 * (high - low or 1.0)
+    span = x[-1] - x[0] or 1.0
+    return {"xlim": (x[0] - 0.03 * span, x[-1] + 0.03 * span), "ylim": (low - pad, high + pad)}
+
+
+def _panel_grid(n: int) -> tuple[int, int]:
+    """(columns, rows) of ``n`` small multiples: about 1.6 times as many columns as rows, at most
+    8 columns, the fewest empty slots."""
+    guess = math.ceil(math.sqrt(1.6 * n))
+    options = range(max(1, guess - 1), min(8, guess + 1, n) + 1)
+    ncols = min(options, key=lambda c: (c * math.ceil(n / c) - n, -c))
+    return ncols, math.ceil(n / ncols)
+
+
+def _stimulus_x(stimulus_frame: float | None, n_frames: int, frame_interval_s: float | None) -> float | None:
+    """The stimulation time in the units of :func:`~nucleocyto.plots.style.time_axis`, None without one."""
+    if stimulus_frame is None:
+        return None
+    return float(time_axis(np.array([stimulus_frame]), n_frames, frame_interval_s)[0][0])
 
 
 def _line_and_band(

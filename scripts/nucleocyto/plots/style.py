@@ -32,8 +32,20 @@ COLORS = {
 #: Okabe-Ito colours for categories without a fixed meaning (conditions), in order of use.
 CATEGORICAL = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
 
+#: Paul Tol's "muted" colours, safe for the common colour-vision deficiencies, for replicates
+#: (distinct from the conditions' Okabe-Ito colours), each with its own marker shape.
+REPLICATE_COLORS = ("#332288", "#CC6677", "#117733", "#DDCC77", "#88CCEE", "#882255", "#44AA99", "#999933", "#AA4499")
+REPLICATE_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">")
+
 #: Perceptually uniform, colour-blind-safe colour map for time.
 TIME_CMAP = "viridis"
+
+#: Diverging, colour-blind-safe colour map (ColorBrewer RdBu) for a response above or below its
+#: baseline: red above, blue below, white at the baseline.
+RESPONSE_CMAP = "RdBu_r"
+
+#: Colour of the stimulation-time marker.
+STIMULUS_COLOR = "#444444"
 
 #: Width of a two-column journal figure (inches); no figure is wider.
 PAGE_WIDTH_IN = 7.0
@@ -131,3 +143,47 @@ def time_label(frame: int, n_frames: int, frame_interval_s: float | None) -> str
     if scale is None:
         return f"frame {frame}"
     return f"t = {frame * frame_interval_s / scale:.1f} {unit} (frame {frame})"
+
+
+def condition_colors(conditions) -> dict[str, str]:
+    """{condition: colour} from :data:`CATEGORICAL`, in the order given (the sample sheet's), so
+    that a condition has the same colour in every figure."""
+    return {condition: CATEGORICAL[i % len(CATEGORICAL)] for i, condition in enumerate(dict.fromkeys(conditions))}
+
+
+def stimulus_line(ax, x: float | None, label: bool = True) -> None:
+    """Mark the stimulation time ``x`` (axis units) with a dashed vertical line, named
+    "stimulus" at the top of the axes; nothing when ``x`` is None or NaN."""
+    if x is None or not math.isfinite(x):
+        return
+    ax.axvline(x, color=STIMULUS_COLOR, lw=0.8, ls="--", zorder=1.5)
+    if label:
+        ax.annotate(
+            "stimulus",
+            (x, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(2, -2),
+            textcoords="offset points",
+            fontsize="small",
+            color=STIMULUS_COLOR,
+            ha="left",
+            va="top",
+        )
+
+
+#: Mantissas of log-axis ticks, coarsest first; :func:`log_ticks` takes the first giving enough.
+_LOG_MANTISSAS = ((1.0,), (1.0, 2.0, 5.0), (1.0, 1.5, 2.0, 3.0, 5.0, 7.0), tuple(np.arange(1.0, 10.0, 0.5)))
+
+
+def log_ticks(low: float, high: float, min_ticks: int = 4) -> list[float]:
+    """Tick values for a log axis spanning ``low``..``high`` (> 0): round numbers (1, 2, 5 × 10ᵏ,
+    then finer), the coarsest set with at least ``min_ticks`` inside the span, else evenly spaced
+    round steps for a narrow span."""
+    for mantissas in _LOG_MANTISSAS:
+        decades = range(math.floor(math.log10(low)) - 1, math.ceil(math.log10(high)) + 1)
+        ticks = [m * 10.0**k for k in decades for m in mantissas if low <= m * 10.0**k <= high]
+        if len(ticks) >= min_ticks:
+            return [float(f"{t:.6g}") for t in ticks]
+    step = 10.0 ** math.floor(math.log10((high - low) / min_ticks))
+    step = next(m * step for m in (5.0, 2.0, 1.0) if (high - low) / (m * step) >= min_ticks - 1)
+    return [float(f"{t:.6g}") for t in np.arange(math.ceil(low / step) * step, high + step / 2, step)]
