@@ -47,11 +47,11 @@ def load(path: Path):
 
 def test_the_schema_is_the_list_of_columns(tmp_path, pair):
     """A column the schema gains is accepted and typed, with no other change."""
-    sheet = write_sheet(tmp_path / "s.tsv", [{"sample": "a", **pair, "replicate": "2"}])
-    with pytest.raises(InputError, match="unknown column 'replicate'"):
+    sheet = write_sheet(tmp_path / "s.tsv", [{"sample": "a", **pair, "plate_row": "2"}])
+    with pytest.raises(InputError, match="unknown column 'plate_row'"):
         load(sheet)
-    schema = {**SCHEMA, "properties": {**SCHEMA["properties"], "replicate": {"type": "integer"}}}
-    assert load_sample_sheet(sheet, schema)["replicate"].tolist() == [2]
+    schema = {**SCHEMA, "properties": {**SCHEMA["properties"], "plate_row": {"type": "integer"}}}
+    assert load_sample_sheet(sheet, schema)["plate_row"].tolist() == [2]
     assert list(sample_columns(SCHEMA))[:3] == ["sample", "condition", "poi"]
 
 

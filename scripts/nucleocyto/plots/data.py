@@ -260,6 +260,9 @@ def condition_quantiles(responses: pd.DataFrame, column: str) -> pd.DataFrame:
         ``median, q1, q3, n`` (cells with a finite value).
     """
     finite = responses.dropna(subset=[column])
+    if finite.empty:  # no cell with a value (e.g. no nucleus in any frame): an empty table
+        index = pd.MultiIndex.from_arrays([[], []], names=["condition", "x"])
+        return pd.DataFrame({"median": [], "q1": [], "q3": [], "n": []}, index=index)
     grouped = finite.groupby(["condition", "x"], sort=False)[column]
     table = pd.DataFrame(
         {"median": grouped.median(), "q1": grouped.quantile(0.25), "q3": grouped.quantile(0.75), "n": grouped.size()}
