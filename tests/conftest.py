@@ -6,9 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
-import tifffile
 
 REPO = Path(__file__).resolve().parents[1]
 REAL_DATA = REPO.parent / "shared" / "data" / "nls_translocation"
@@ -79,36 +77,3 @@ def write_sheet(path: Path, rows: list[dict]) -> Path:
     lines = ["\t".join(columns)] + ["\t".join(str(row.get(c, "")) for c in columns) for row in rows]
     path.write_text("\n".join(lines) + "\n")
     return path
-
-
-KTR_DATA = REPO.parent / "shared" / "data" / "ktr_crowded"
-
-#: Channels of the real crowded field: {name: file prefix of its per-timepoint TIFFs}.
-KTR_CHANNELS = {"nucleus": "KTR_nucleus", "green": "KTR_Green-Channel", "cyan": "KTR_Cyan-Channel"}
-
-
-@pytest.fixture(scope="session")
-def ktr_crowded(tmp_path_factory):
-    """The first frames of the real crowded field, stacked: a function ``(n_frames) -> {channel:
-    path}`` writing one calibrated ImageJ TIFF per channel (0.88 px per µm, 270.016 s between
-    frames, as the files' own metadata say). Skips when the folder is absent."""
-    if not all((KTR_DATA / f"{prefix}0001.tif").is_file() for prefix in KTR_CHANNELS.values()):
-        pytest.skip(f"real crowded field not found in {KTR_DATA} (it lives in the shared data folder beside the repo)")
-    folder = tmp_path_factory.mktemp("ktr_crowded")
-
-    def stacked(n_frames: int) -> dict[str, Path]:
-        paths = {}
-        for name, prefix in KTR_CHANNELS.items():
-            paths[name] = folder / f"{name}_{n_frames}.tif"
-            if not paths[name].exists():
-                frames = [tifffile.imread(KTR_DATA / f"{prefix}{t:04d}.tif") for t in range(1, n_frames + 1)]
-                tifffile.imwrite(
-                    paths[name],
-                    np.stack(frames),
-                    imagej=True,
-                    resolution=(0.88, 0.88),
-                    metadata={"axes": "TYX", "unit": "um", "finterval": 270.016},
-                )
-        return paths
-
-    return stacked

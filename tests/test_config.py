@@ -118,10 +118,14 @@ def test_label_series_are_in_natural_order(tmp_path):
     assert label_files({}, "cell_labels") is None
 
 
-def test_the_cell_channel_of_a_sheet_row():
+def test_the_cell_channel_of_a_sheet_row(tmp_path):
     assert cell_source({"image": "a.tif", "cell_channel": 2}) == ChannelSource(Path("a.tif"), 2)
     assert cell_source({"cell": "c.tif"}) == ChannelSource(Path("c.tif"), None)
     assert cell_source({"poi": "p.tif", "nucleus": "n.tif"}) is None
+    for t in (10, 2):
+        (tmp_path / f"cell_t{t}.tif").touch()
+    series = cell_source({"cell": str(tmp_path / "cell_t*.tif"), "series": 1})
+    assert [f.name for f in series.files] == ["cell_t2.tif", "cell_t10.tif"] and series.series == 1
 
 
 def test_schema_defaults_equal_config_yaml():

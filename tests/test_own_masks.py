@@ -14,6 +14,8 @@ import yaml
 
 from conftest import REPO, run_snakemake, write_sheet
 from make_demo_data import write_imagej
+from nucleocyto.config import MaskParams, TrackParams
+from nucleocyto.steps.masks import segment_stack
 from nucleocyto.synthetic import crowded_cells, render_movie
 
 pytestmark = pytest.mark.workflow
@@ -55,18 +57,25 @@ BAD_LABELS = {
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    """Run 1: the pipeline's whole cells. Its labels are written as a nucleus stack and a cell
-    series (t0 ... t11, so plain sorting would put t10 before t2). Run 2 (ring cytoplasm, keep
-    going): the movie with both label images, with the nucleus labels only, with none, and with
-    each of :data:`BAD_LABELS`. Returns the folder and run 2's snakemake process."""
+    """Run 1 (whole cells grown on the cell channel, keep going): the pipeline's whole cells, grown
+    on a cell channel given as a per-timepoint series (a copy of the POI), and a sample without a
+    cell channel. The labels of the first are written as a nucleus stack and a cell series (t0 ...
+    t11, so plain sorting would put t10 before t2). Run 2 (ring cytoplasm, keep going): the movie
+    with both label images, with the nucleus labels only, with none, and with each of
+    :data:`BAD_LABELS`. Returns the folder and the two snakemake processes."""
     workdir = tmp_path_factory.mktemp("own_masks")
     cells = crowded_cells(9, SHAPE, N_FRAMES, seed=3, divisions=2)
     poi, marker, _ = render_movie(cells, N_FRAMES, SHAPE, seed=3)
     write_imagej(workdir / "poi.tif", poi, "TYX")
     write_imagej(workdir / "marker.tif", marker, "TYX")
     movie = {"poi": "poi.tif", "nucleus": "marker.tif"}
-    first = write_sheet(workdir / "first.tsv", [{"sample": "pipeline_cells", **movie}])
-    run_snakemake(workdir, "--cores", "2", "--configfile", config_file(workdir, first, cytoplasm="cell"))
+    (workdir / "cell").mkdir()
+    for t in range(N_FRAMES):
+        tifffile.imwrite(workdir / "cell" / f"cell_t{t}.tif", poi[t])
+    rows = [{"sample": "pipeline_cells", **movie, "cell": "cell/cell_t*.tif"}, {"sample": "no_cell_channel", **movie}]
+    first = write_sheet(workdir / "first.tsv", rows)
+    config = config_file(workdir, first, cytoplasm="cell", cell_channel="cell")
+    first_run = run_snakemake(workdir, "--cores", "2", "--keep-going", "--configfile", config, check=False)
     nuclei = np.load(workdir / "results" / "pipeline_cells" / "nuclei.npy")
     cytoplasm = np.load(workdir / "results" / "pipeline_cells" / "cytoplasm.npy")
     (workdir / "labels").mkdir()
@@ -89,7 +98,7 @@ def runs(tmp_path_factory):
     result = run_snakemake(
         workdir, "--cores", "2", "--keep-going", "--configfile", config_file(workdir, second), check=False
     )
-    return workdir, result
+    return workdir, (first_run, result)
 
 
 def tables(workdir, sample: str) -> dict[str, pd.DataFrame]:
@@ -129,8 +138,26 @@ def test_own_labels_are_inputs_of_the_masks_rule(runs):
     assert re.search(r"^masks\s+1$", result.stdout, re.M), result.stdout[-2000:]
 
 
+def test_a_cell_channel_series_grows_the_cells(runs):
+    """The cell channel, a series of files copying the POI, gives the cells grown on the POI; a
+    sample without one fails with one sentence when masks.cell_channel asks for it."""
+    runs, (first_run, _) = runs
+    stack = np.load(runs / "results" / "pipeline_cells" / "stack.npy")
+    segment_stack(stack, runs / "n.npy", runs / "c.npy", MaskParams(cytoplasm="cell"), TrackParams())
+    np.testing.assert_array_equal(
+        np.load(runs / "results" / "pipeline_cells" / "cytoplasm.npy"), np.load(runs / "c.npy")
+    )
+    message = (
+        "sample 'no_cell_channel': masks.cell_channel is 'cell' but the sample sheet names no cell channel "
+        "(a 'cell' file, or 'cell_channel' of 'image')."
+    )
+    assert f"masks: ERROR: {message}" in first_run.stderr
+    assert message in (REPO / "docs" / "errors.md").read_text().replace("<sample>", "no_cell_channel")
+    assert not (runs / "results" / "no_cell_channel" / "nuclei.npy").exists()
+
+
 def test_label_images_that_do_not_fit_fail_with_one_sentence(runs):
-    runs, result = runs
+    runs, (_, result) = runs
     assert result.returncode != 0
     errors = (REPO / "docs" / "errors.md").read_text()
     for name, (_, template) in BAD_LABELS.items():

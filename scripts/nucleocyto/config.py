@@ -635,15 +635,15 @@ def _check_header(header: list[str], columns: Mapping[str, str], path: Path) -> 
 
 def cell_source(row: Mapping) -> ChannelSource | None:
     """The third channel of one sample-sheet row (``cell``, or ``cell_channel`` of ``cell`` or
-    ``image``), or None when the row names none."""
+    ``image``; a file, a folder or a pattern like the channels, in the row's ``series``), or None
+    when the row names none."""
     index = int(row["cell_channel"]) if _has(row, "cell_channel") else None
-    if _has(row, "cell"):
-        return ChannelSource(Path(row["cell"]), index)
-    if index is None:
+    if not _has(row, "cell") and index is None:
         return None
-    files = series_files(row["image"])
+    text = str(row["cell"] if _has(row, "cell") else row["image"])
+    files = series_files(text)
     series = int(row["series"]) if _has(row, "series") else None
-    return ChannelSource(Path(row["image"]), index, series, None if files is None else tuple(files))
+    return ChannelSource(Path(text), index, series, None if files is None else tuple(files))
 
 
 def label_files(row: Mapping, column: str) -> list[Path] | None:
@@ -718,8 +718,8 @@ def _check_mask_sources(row: dict, path: Path) -> None:
     where = f"sample sheet {path}, sample {row['sample']!r}"
     if _has(row, "cell_channel") and not (_has(row, "cell") or _has(row, "image")):
         raise InputError(f"{where}: cell_channel needs the 'image' (or 'cell') file it indexes.")
-    if _has(row, "cell") and not Path(row["cell"]).is_file():
-        raise InputError(f"{where}: cell file {row['cell']} not found.")
+    if _has(row, "cell"):
+        _check_image(row["cell"], "cell", where)
     for column in LABEL_COLUMNS:
         files = label_files(row, column)
         if files is not None and not (files and all(f.is_file() for f in files)):

@@ -85,8 +85,9 @@ def open_cell_channel(sample: str, source: ChannelSource, shape: tuple[int, int,
     layout = describe_channel(source, sample, "cell")
     _check_shape(f"sample {sample!r}, cell channel, {source.path}", layout.n_frames, layout.info.plane_shape, shape)
     planes = layout.open()
+    files = list(source.files) if source.files is not None else [source.path]
     return PlaneSeries(
-        lambda t: planes.read(t, layout.channel), planes.close, f"sample {sample!r}, cell channel", False
+        lambda t: planes.read(t, layout.channel), planes.close, f"sample {sample!r}, cell channel", files, False
     )
 
 

@@ -109,8 +109,8 @@ def _open_sources(
     found = {}
     if sources.get("cell"):
         cell = sources["cell"]
-        files = tuple(Path(path) for path in cell["files"]) if cell.get("files") else None
-        source = ChannelSource(Path(cell["path"]), cell["channel_index"], cell.get("series"), files)
+        series = tuple(Path(path) for path in cell["files"]) if cell.get("files") else None
+        source = ChannelSource(Path(cell["path"]), cell["channel_index"], cell.get("series"), series)
         found["cell"] = files.enter_context(open_cell_channel(sample, source, shape))
     for column in ("nucleus_labels", "cell_labels"):
         if sources.get(column):
