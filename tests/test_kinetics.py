@@ -10,6 +10,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.image import imread
 from scipy import stats
 
 from nucleocyto.config import BackgroundParams, ComparisonParams, KineticsParams, MaskParams, TrackParams
@@ -19,6 +20,10 @@ from nucleocyto.kinetics.dose import dose_response, fit_hill, hill, sample_value
 from nucleocyto.kinetics.metrics import KINETICS_COLUMNS, cell_metrics, movie_kinetics
 from nucleocyto.kinetics.response import RESPONSE_COLUMNS, Stimulus, Window, response_table
 from nucleocyto.measure.cells import cell_table
+from nucleocyto.plots.data import aligned_time
+from nucleocyto.plots.response import condition_response, response_heatmap
+from nucleocyto.plots.style import condition_colors, save
+from nucleocyto.plots.superplot import superplots
 from nucleocyto.steps.masks import segment_stack
 from nucleocyto.steps.measure import measure_stack
 from nucleocyto.synthetic import Cell, Optics, grid_cells, render_movie
@@ -243,3 +248,35 @@ def test_hill_fit_needs_four_doses_and_finds_a_known_curve():
     assert fit["ec50"] == pytest.approx(5.0, rel=0.05) and fit["hill_slope"] == pytest.approx(1.5, rel=0.1)
     few = fit_hill(doses[:3], values[:3], 0.95)
     assert few["reason"].startswith("too few doses") and math.isnan(few["ec50"])
+
+
+def test_figures_across_samples_show_every_cell_with_a_response(tmp_path):
+    """The response, heatmap and SuperPlot figures of an imported and a control movie: titles,
+    one heatmap row per cell with an amplitude, PNGs of the stated size."""
+    conditions = {"import": sigmoid_cells(0.6)[:6], "control": sigmoid_cells(0.0)[:6]}
+    kinetics, responses = [], []
+    for seed, (condition, cells) in enumerate(conditions.items()):
+        table, _ = measured_cells(cells, Optics(), 20 + seed, tmp_path)
+        table = table.assign(sample=condition)
+        annotations = {"condition": condition, "replicate": condition}
+        kinetics.append(movie_kinetics(table, condition, WINDOW, KineticsParams(), INTERVAL_S).assign(**annotations))
+        responses.append(response_table(table, WINDOW, KineticsParams(), INTERVAL_S).assign(**annotations))
+    kinetics = pd.concat(kinetics, ignore_index=True)
+    responses = pd.concat(responses, ignore_index=True).query("cell_id > 0")
+    x, xlabel = aligned_time(responses, True)
+    responses = responses.assign(x=x)
+    colors = condition_colors(conditions)
+    assert xlabel == "Time from stimulus (min)" and x.min() == pytest.approx(-STIMULUS * INTERVAL_S / 60)
+    figures = {
+        "response": condition_response(responses, colors, xlabel, "N/C ratio / baseline", True),
+        "heatmap": response_heatmap(responses, kinetics, colors, xlabel, "N/C ratio / baseline", True),
+        "superplots": superplots(kinetics, ["amplitude", "t_half_s"], colors, pd.DataFrame(), "nc_ratio"),
+    }
+    assert figures["response"].get_suptitle() == "Response per condition (median)"
+    heatmap_rows = [mesh.get_array().shape[0] for mesh in figures["heatmap"].axes[0].collections]
+    cells = kinetics[kinetics["cell_id"] > 0]
+    assert heatmap_rows == [int(cells.loc[cells["condition"] == "import", "amplitude"].notna().sum())]
+    for name, fig in figures.items():
+        width_in, height_in = fig.get_size_inches()
+        save(fig, tmp_path / f"{name}.png", tmp_path / f"{name}.svg", dpi=60)
+        assert imread(tmp_path / f"{name}.png").shape[:2] == (round(height_in * 60), round(width_in * 60))

@@ -19,7 +19,20 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FormatStrFormatter, NullLocator
 
 from .data import condition_quantiles, heatmap_rows, replicate_curves
-from .style import PAGE_WIDTH_IN, RESPONSE_CMAP, band, figure, log_ticks, markers, stimulus_line, styled
+from .style import (
+    PAGE_WIDTH_IN,
+    RESPONSE_CMAP,
+    band,
+    figure,
+    log_ticks,
+    markers,
+    message_figure,
+    stimulus_line,
+    styled,
+)
+
+#: What the figures across samples say when no cell of any movie has a response.
+NO_RESPONSE = "no cell of any movie has a response (no nucleus, or no baseline)"
 
 #: Heatmap rows drawn per condition at most; more cells are shown as evenly spaced rows of the
 #: sorted cells (the caption says how many).
@@ -44,6 +57,9 @@ def condition_response(
     stimulated : bool or None
         Whether the movies have a stimulation time (marked at x = 0 when some do).
     """
+    title = "Response per condition (median)"
+    if not responses["response_ratio"].notna().any():
+        return message_figure(NO_RESPONSE, title)
     fig, (ax_cells, ax_reps) = figure(PAGE_WIDTH_IN, 3.2, ncols=2, sharey=True)
     quantiles = condition_quantiles(responses, "response_ratio")
     curves = replicate_curves(responses, "response_ratio")
@@ -59,10 +75,10 @@ def condition_response(
             ax_reps.plot(curve.index.get_level_values("x"), curve["median"], color=color, lw=0.7, alpha=0.55)
         mean = replicates.groupby(level="x")["median"].mean()
         ax_reps.plot(mean.index, mean, color=color, lw=2.0)
-    for ax, title in ((ax_cells, "across cells"), (ax_reps, "across replicates")):
+    for ax, panel in ((ax_cells, "across cells"), (ax_reps, "across replicates")):
         ax.axhline(1.0, color="black", lw=0.6, ls=":")
         stimulus_line(ax, 0.0 if stimulated is not False else None)
-        ax.set(xlabel=xlabel, title=title)
+        ax.set(xlabel=xlabel, title=panel)
     ax_cells.set_ylabel(ylabel)
     handles = [Line2D([], [], color=c, lw=2, label=name) for name, c in colors.items()]
     handles += [
@@ -71,7 +87,7 @@ def condition_response(
         Line2D([], [], color="grey", lw=2.0, label="mean of replicates"),
     ]
     fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 4))
-    fig.suptitle("Response per condition (median)")
+    fig.suptitle(title)
     return fig
 
 
@@ -99,6 +115,9 @@ def response_heatmap(
     order : str
         The kinetics column that sorts the rows.
     """
+    title = f"Response of every cell, sorted by {order.replace('_', ' ')} (largest on top)"
+    if not responses["response_ratio"].notna().any():
+        return message_figure(NO_RESPONSE, title)
     panels = [(c, responses[responses["condition"] == c]) for c in colors if (responses["condition"] == c).any()]
     with_value = kinetics[(kinetics["cell_id"] > 0) & kinetics[order].notna()]
     rows = [min(int((with_value["condition"] == c).sum()), MAX_HEATMAP_ROWS) for c, _ in panels]
@@ -125,7 +144,7 @@ def response_heatmap(
         bar.ax.yaxis.set_major_locator(FixedLocator(log_ticks(norm.vmin, norm.vmax, min_ticks=3)))
         bar.ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
         bar.ax.yaxis.set_minor_locator(NullLocator())
-    fig.suptitle(f"Response of every cell, sorted by {order.replace('_', ' ')} (largest on top)")
+    fig.suptitle(title)
     return fig
 
 

@@ -31,6 +31,7 @@ from .style import (
     band,
     figure,
     markers,
+    message_figure,
     stimulus_line,
     styled,
     time_axis,
@@ -329,7 +330,7 @@ def cell_panels(
         a figure that says so.
     """
     if not ids:
-        return _message_figure("no nucleus found in any frame", title)
+        return message_figure("no nucleus found in any frame", title)
     ncols, nrows = _panel_grid(len(ids))
     panel_w = min(1.6, PAGE_WIDTH_IN / ncols)
     fig, axes = figure(max(panel_w * ncols, 3.2), 0.8 * panel_w * nrows + 0.9, ncols=ncols, nrows=nrows, squeeze=False)
@@ -365,15 +366,6 @@ def cell_panels(
         title=title,
         title_fontproperties={"size": "large"},
     )
-    return fig
-
-
-def _message_figure(message: str, title: str):
-    """A small figure that only says ``message``."""
-    fig, ax = figure(3.2, 1.2)
-    ax.set_axis_off()
-    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes)
-    fig.suptitle(title)
     return fig
 
 

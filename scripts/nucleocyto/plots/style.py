@@ -91,6 +91,16 @@ def figure(width_in: float, height_in: float, ncols: int = 1, nrows: int = 1, **
     return plt.subplots(nrows, ncols, figsize=(width_in, height_in), layout="constrained", **kwargs)
 
 
+def message_figure(message: str, title: str):
+    """A small figure that only says ``message`` (for data without anything to draw). Call it
+    from a :func:`styled` builder."""
+    fig, ax = figure(3.2, 1.2)
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes)
+    fig.suptitle(title)
+    return fig
+
+
 def save(fig, png_path: str | Path, svg_path: str | Path, dpi: int) -> None:
     """Write ``fig`` as PNG (at ``dpi``) and SVG, each atomically, then close it.
 
