@@ -22,6 +22,23 @@ def real_movie() -> tuple[Path, Path]:
     return REAL_POI, REAL_MARKER
 
 
+def snakemake_command(workdir: Path, *args: str) -> list[str]:
+    """The command that runs this repository's workflow (its Snakefile and config.yaml) with
+    ``workdir`` as working directory and ``args`` after it."""
+    return [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(REPO / "config.yaml"),
+        *args,
+    ]
+
+
 def run_snakemake(
     workdir: Path,
     *args: str,
@@ -37,19 +54,7 @@ def run_snakemake(
     environment; with ``timeout_s`` the run is killed (exit 124) if it takes longer; ``prefix``
     is a command that runs snakemake (e.g. ``setpriv`` with its options).
     """
-    command = [
-        *prefix,
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--configfile",
-        str(REPO / "config.yaml"),
-        *args,
-    ]
+    command = [*prefix, *snakemake_command(workdir, *args)]
     if timeout_s is not None:
         command = ["timeout", "-k", "10", str(timeout_s), *command]
     result = subprocess.run(command, capture_output=True, text=True, env=env)

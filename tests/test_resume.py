@@ -6,14 +6,13 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO, run_snakemake, write_sheet
+from conftest import run_snakemake, snakemake_command, write_sheet
 from movies import write_movie
 from nucleocyto.io.checksum import sha256sum
 from nucleocyto.io.tables import read_provenance
@@ -73,21 +72,7 @@ def test_run_writes_only_results_logs_benchmarks(clean):
 def test_killed_run_resumes_to_identical_bytes(root, clean):
     workdir = root / "killed"
     prepare(workdir)
-    command = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--configfile",
-        str(REPO / "config.yaml"),
-        "--config",
-        "samples=samples.tsv",
-        "--cores",
-        "1",
-    ]
+    command = snakemake_command(workdir, "--config", "samples=samples.tsv", "--cores", "1")
     results = workdir / "results" / SAMPLE
     partial = results / ".nuclei.npy.tmp.npy"
     with open(workdir.parent / "killed.out", "w") as out:
