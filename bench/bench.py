@@ -2,9 +2,9 @@
 
 Usage::
 
-    python bench/bench.py [--frames 500] [--size 1024] [--cells 36] [--cores 2] [--samples 1000]
-                          [--workdir DIR] [--keep] [--output bench/out/bench.md]
-                          [--docs docs/performance.md]
+    python bench/bench.py [--frames 500] [--size 1024] [--cells 36] [--crowded-frames 20]
+                          [--crowded-cells 750] [--cores 2] [--samples 1000] [--workdir DIR]
+                          [--keep] [--output bench/out/bench.md] [--docs docs/performance.md]
 
 1. Writes a synthetic two-channel movie (one uint16 ImageJ TIFF per channel, written frame by
    frame with tifffile) into a scratch folder, and measures how fast that folder takes writes.
@@ -13,11 +13,14 @@ Usage::
    pixel, and the mean of both channels in both boolean masks; then the same computation and
    the pipeline's per-frame library calls on frames held in memory.
 3. Runs the workflow on the same movie with snakemake and reads each step's Snakemake benchmark
-   file (wall-clock ``s``, ``cpu_time`` and peak resident memory ``max_rss``).
-4. Times ``snakemake -n`` on a sheet of ``--samples`` samples pointing at tiny TIFFs, for the
+   file (wall-clock ``s``, ``cpu_time`` and peak resident memory ``max_rss``), and the size of
+   all its results against the size of the movie.
+4. Does 1 to 3 (without the computation alone) for the crowded case: ``--crowded-frames``
+   frames of the same size holding ``--crowded-cells`` touching cells.
+5. Times ``snakemake -n`` on a sheet of ``--samples`` samples pointing at tiny TIFFs, for the
    workflow and for ``bench/design_floor.smk`` (the same jobs stripped to their files, logs and
    benchmarks: what any workflow of this design costs Snakemake).
-5. Writes a markdown report to ``--output`` and between the ``bench`` markers of ``--docs``
+6. Writes a markdown report to ``--output`` and between the ``bench`` markers of ``--docs``
    (``--docs ''`` leaves the docs alone).
 
 The machine may be shared and noisy, so the report compares the pipeline with the classic loop
@@ -205,6 +208,11 @@ def run_pipeline(workdir: Path, paths: dict[str, Path], cores: int) -> pd.DataFr
     return step_benchmarks(workdir)
 
 
+def folder_gb(folder: Path) -> float:
+    """GB (1e9 bytes) of the files under ``folder``."""
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file()) / 1e9
+
+
 def step_benchmarks(workdir: Path) -> pd.DataFrame:
     """The last record of each step's Snakemake benchmark file: ``s``, ``cpu_time``, ``max_rss``."""
     rows = []
@@ -231,6 +239,23 @@ def time_dry_run(workdir: Path, n_samples: int) -> tuple[float, float]:
     sheet = workdir / "samples.tsv"
     sheet.write_text("\n".join(lines) + "\n")
     return snakemake(workdir, sheet, "-n"), snakemake(workdir / "floor", sheet, "-n", snakefile=DESIGN_FLOOR)
+
+
+def bench_case(folder: Path, frames: int, size: int, cells: int, cores: int) -> dict:
+    """Write a movie of ``frames`` × ``size`` × ``size`` px with ``cells`` cells in ``folder``,
+    time the classic loop and the pipeline on it; returns the movie's ``paths`` and
+    ``movie_gb``, ``classic`` (wall, CPU seconds), ``steps`` (:func:`step_benchmarks`) and
+    ``results_gb`` (every file of the pipeline's ``results/``)."""
+    print(f"writing a {frames}-frame movie of {cells} cells to {folder} ...", flush=True)
+    paths = write_movie(folder / "movie", frames, size, cells)
+    os.sync()  # on disk, as a user's movies are, not waiting in memory to be written
+    case = {"paths": paths, "movie_gb": sum(path.stat().st_size for path in paths.values()) / 1e9}
+    print("timing the classic loop ...", flush=True)
+    case["classic"] = time_classic(paths, frames)
+    print("running the pipeline ...", flush=True)
+    case["steps"] = run_pipeline(folder / "pipeline", paths, cores)
+    case["results_gb"] = folder_gb(folder / "pipeline" / "results")
+    return case
 
 
 # --- the report ------------------------------------------------------------------------------
@@ -262,34 +287,59 @@ def machine() -> dict[str, str]:
     }
 
 
-def report(args: argparse.Namespace, results: dict) -> str:
-    """The benchmark report as markdown."""
-    steps, frames = results["steps"], args.frames
+def step_rows(steps: pd.DataFrame, frames: int, classic_wall: float) -> list[str]:
+    """Table rows of one case: one per step, then the totals of the core steps and of all steps."""
     ms = lambda seconds: 1000 * seconds / frames  # noqa: E731
-    classic_wall, classic_cpu = results["classic"]
-    core = steps.loc[list(CORE_STEPS)].sum()
+    rss = lambda mb: f"{mb:.0f}" if np.isfinite(mb) else "n/a"  # noqa: E731 (jobs too short to sample)
     lines = [
-        f"Movie: {frames} frames × {args.size} × {args.size} px × 2 channels, uint16, {args.cells} cells "
-        f"({results['movie_gb']:.2f} GB of TIFF); pipeline run with `--cores {args.cores}`.",
-        "",
         "| step | wall (s) | wall per frame (ms) | classic ÷ step | CPU (s) | peak RSS (MB) |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
         f"| classic loop (read, Otsu, 2 disk dilations, expand_labels, mask means) | {classic_wall:.1f} "
-        f"| {ms(classic_wall):.1f} | 1.0 | {classic_cpu:.1f} | |",
+        f"| {ms(classic_wall):.1f} | 1.0 | | |",
     ]
     for step, row in steps.iterrows():
         ratio = f"{classic_wall / row['s']:.1f}" if step in CORE_STEPS else ""
-        rss = f"{row['max_rss']:.0f}" if np.isfinite(row["max_rss"]) else "n/a"  # jobs too short to sample
-        lines.append(f"| {step} | {row['s']:.1f} | {ms(row['s']):.1f} | {ratio} | {row['cpu_time']:.1f} | {rss} |")
+        lines.append(
+            f"| {step} | {row['s']:.1f} | {ms(row['s']):.1f} | {ratio} | {row['cpu_time']:.1f} "
+            f"| {rss(row['max_rss'])} |"
+        )
+    for name, chosen in (("ingest + masks + measure", list(CORE_STEPS)), ("all steps", list(STEPS))):
+        total = steps.loc[chosen].sum()
+        lines.append(
+            f"| **{name}** | {total['s']:.1f} | **{ms(total['s']):.1f}** | **{classic_wall / total['s']:.1f}** "
+            f"| {total['cpu_time']:.1f} | {rss(steps.loc[chosen, 'max_rss'].max())} |"
+        )
+    return lines
+
+
+def case_lines(title: str, case: dict, frames: int, size: int, cells: int, cores: int) -> list[str]:
+    """The heading, movie line, table and size line of one case."""
+    return [
+        f"### {title}",
+        "",
+        f"Movie: {frames} frames × {size} × {size} px × 2 channels, uint16, {cells} cells "
+        f"({case['movie_gb']:.2f} GB of TIFF); pipeline run with `--cores {cores}`.",
+        "",
+        *step_rows(case["steps"], frames, case["classic"][0]),
+        "",
+        f"- Results (every file the workflow wrote): {case['results_gb']:.3f} GB, "
+        f"**{case['results_gb'] / case['movie_gb']:.2f}×** the movie's size.",
+        f"- Peak RSS of the largest step: {case['steps']['max_rss'].max():.0f} MB.",
+    ]
+
+
+def report(args: argparse.Namespace, results: dict) -> str:
+    """The benchmark report as markdown."""
+    sparse, crowded = results["sparse"], results["crowded"]
+    classic_wall, classic_cpu = sparse["classic"]
+    core = sparse["steps"].loc[list(CORE_STEPS)].sum()
     compute_classic, compute_pipeline = results["compute"]
-    written_mb_per_frame = 1000 * results["written_gb"] / frames
+    written_mb_per_frame = 1000 * results["written_gb"] / args.frames
     first_write, again_write = results["write_gbps"]
     dry_run, floor = results["dry_run"]
-    lines += [
-        f"| **ingest + masks + measure** | {core['s']:.1f} | **{ms(core['s']):.1f}** | "
-        f"**{classic_wall / core['s']:.1f}** | {core['cpu_time']:.1f} | "
-        f"{steps.loc[list(CORE_STEPS), 'max_rss'].max():.0f} |",
-        "",
+    crowded_total = crowded["steps"].loc[list(STEPS)].sum()
+    lines = [
+        *case_lines("Sparse movie", sparse, args.frames, args.size, args.cells, args.cores),
         f"- Ingest + masks + measure: **{classic_wall / core['s']:.1f}×** less wall-clock time per frame "
         f"than the classic loop, {classic_cpu / core['cpu_time']:.1f}× less CPU time.",
         f"- Computation alone (frames in memory, one thread, CPU time): classic {1000 * compute_classic:.1f} ms "
@@ -297,13 +347,20 @@ def report(args: argparse.Namespace, results: dict) -> str:
         f"ms per frame: {compute_classic / compute_pipeline:.1f}×.",
         f"- Plain sequential writes of a new file in the scratch folder: {first_write:.2f} GB/s "
         f"({again_write:.2f} GB/s for the same write right after deleting that file, into memory just "
-        f"freed). Ingest and masks write {written_mb_per_frame:.1f} MB of arrays per frame (the stack and "
-        f"both label stacks): at {first_write:.2f} GB/s that is {written_mb_per_frame / first_write:.1f} ms "
-        "per frame of CPU time, before any computation.",
-        f"- Peak RSS of the largest step: {steps['max_rss'].max():.0f} MB.",
+        f"freed). The steps write {written_mb_per_frame:.1f} MB of arrays (`.npy`) per frame: at "
+        f"{first_write:.2f} GB/s that is {written_mb_per_frame / first_write:.1f} ms per frame of CPU time, "
+        "before any computation.",
+        "",
+        *case_lines("Crowded movie", crowded, args.crowded_frames, args.size, args.crowded_cells, args.cores),
+        f"- All steps together: **{1000 * crowded_total['s'] / args.crowded_frames:.0f} ms** per frame "
+        f"(wall), {1000 * crowded_total['cpu_time'] / args.crowded_frames:.0f} ms of CPU per frame.",
+        "",
+        "### Dry run",
+        "",
         f"- Dry run (`snakemake -n`) of {args.samples} samples: **{dry_run:.1f} s**. The same jobs stripped to "
         f"what the design prescribes (per sample five jobs with their outputs, a log and a benchmark each; "
-        f"no parameters, resources or scripts: `bench/design_floor.smk`): {floor:.1f} s.",
+        f"no parameters, resources or scripts: `bench/design_floor.smk`): {floor:.1f} s "
+        f"(**{dry_run / floor:.2f}×**).",
         "",
         "Step times are Snakemake's wall-clock `s` and `cpu_time` (process start to end: they include Python "
         "start-up and imports); peak RSS is Snakemake's `max_rss`.",
@@ -327,6 +384,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--frames", type=int, default=500, help="frames of the movie (default 500)")
     parser.add_argument("--size", type=int, default=1024, help="frame height and width in px (default 1024)")
     parser.add_argument("--cells", type=int, default=36, help="cells in the movie (default 36)")
+    parser.add_argument("--crowded-frames", type=int, default=20, help="frames of the crowded movie (default 20)")
+    parser.add_argument(
+        "--crowded-cells", type=int, default=750, help="touching cells of the crowded movie (default 750)"
+    )
     parser.add_argument("--cores", type=int, default=os.cpu_count(), help="snakemake --cores (default: all)")
     parser.add_argument("--samples", type=int, default=1000, help="samples in the dry run (default 1000)")
     parser.add_argument("--workdir", type=Path, help="scratch folder (default: a new temporary folder)")
@@ -344,19 +405,14 @@ def main(argv: list[str] | None = None) -> None:
     scratch.mkdir(parents=True, exist_ok=True)
     results: dict = {"load": [os.getloadavg()]}
     try:
-        print(f"writing a {args.frames}-frame movie to {scratch} ...", flush=True)
-        paths = write_movie(scratch / "movie", args.frames, args.size, args.cells)
-        os.sync()  # on disk, as a user's movies are, not waiting in memory to be written
-        results["movie_gb"] = sum(path.stat().st_size for path in paths.values()) / 1e9
-        results["write_gbps"] = page_cache_write_speed(scratch, min(1024, max(16, int(results["movie_gb"] * 500))))
-        print("timing the classic loop ...", flush=True)
-        results["classic"] = time_classic(paths, args.frames)
-        results["compute"] = time_compute(paths, args.frames)
-        print("running the pipeline ...", flush=True)
-        results["steps"] = run_pipeline(scratch / "pipeline", paths, args.cores)
-        arrays = ("stack.npy", "nuclei.npy", "cytoplasm.npy")
-        results["written_gb"] = (
-            sum((scratch / "pipeline" / "results" / SAMPLE / a).stat().st_size for a in arrays) / 1e9
+        results["sparse"] = bench_case(scratch / "sparse", args.frames, args.size, args.cells, args.cores)
+        sparse = results["sparse"]
+        results["write_gbps"] = page_cache_write_speed(scratch, min(1024, max(16, int(sparse["movie_gb"] * 500))))
+        results["compute"] = time_compute(sparse["paths"], args.frames)
+        arrays = (scratch / "sparse" / "pipeline" / "results" / SAMPLE).glob("*.npy")
+        results["written_gb"] = sum(path.stat().st_size for path in arrays) / 1e9
+        results["crowded"] = bench_case(
+            scratch / "crowded", args.crowded_frames, args.size, args.crowded_cells, args.cores
         )
         print(f"dry run of {args.samples} samples ...", flush=True)
         results["dry_run"] = time_dry_run(scratch / "dry_run", args.samples)

@@ -26,6 +26,10 @@ def test_bench_writes_its_report(tmp_path):
         "96",
         "--cells",
         "4",
+        "--crowded-frames",
+        "2",
+        "--crowded-cells",
+        "16",
         "--samples",
         "3",
         "--cores",
@@ -40,11 +44,17 @@ def test_bench_writes_its_report(tmp_path):
     result = subprocess.run(command, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     report = output.read_text()
-    for step in ("ingest", "masks", "measure", "correlate", "figures", "aggregate"):
-        row = re.search(rf"^\| {step} \| ([0-9.]+) \|.*\| ([0-9.]+|n/a) \|$", report, re.MULTILINE)
-        assert row and float(row.group(1)) > 0, f"no timing for {step}"
+    sparse, crowded = report.split("### Crowded movie")
+    for case in (sparse, crowded):
+        for step in ("ingest", "masks", "measure", "correlate", "figures", "aggregate"):
+            row = re.search(rf"^\| {step} \| ([0-9.]+) \|.*\| ([0-9.]+|n/a) \|$", case, re.MULTILINE)
+            assert row and float(row.group(1)) > 0, f"no timing for {step}"
+        size = re.search(r"^- Results \(every file the workflow wrote\): ([0-9.]+) GB, \*\*([0-9.]+)×\*\*", case, re.M)
+        assert size and float(size.group(2)) > 0, "no size of the results"
+    assert "2 frames × 96 × 96 px × 2 channels, uint16, 16 cells" in crowded
+    assert re.search(r"All steps together: \*\*[0-9]+ ms\*\* per frame", crowded)
     assert re.search(r"Dry run \(`snakemake -n`\) of 3 samples: \*\*[0-9.]+ s\*\*", report)
-    assert re.search(r"`bench/design_floor.smk`\): [0-9.]+ s\.", report)
+    assert re.search(r"`bench/design_floor.smk`\): [0-9.]+ s \(\*\*[0-9.]+×\*\*\)\.", report)
     text = docs.read_text()
     assert text.startswith("Intro.") and text.endswith("Outro.\n") and report in text and "old table" not in text
     assert not (tmp_path / "scratch").exists(), "the scratch folder is left behind"
