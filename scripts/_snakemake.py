@@ -67,7 +67,7 @@ def run(main: Callable[[Any], None], snakemake: Any) -> None:
 
 def environment_error(snakemake: Any, error: OSError) -> str:
     """One sentence for an operating-system error of a step, e.g. ``ingest of sample 's1':
-    results/s1/stack.npy: No space left on device.``"""
+    results/s1/nuclei.npy: No space left on device.``"""
     sample = snakemake.wildcards.get("sample")
     step = f"{snakemake.rule} of sample {sample!r}" if sample else snakemake.rule
     where = f"{error.filename}: " if error.filename else ""
@@ -78,16 +78,22 @@ def provenance(snakemake: Any) -> dict:
     """Rule name, parameters and input checksums for a Parquet file's metadata, and the channel
     names the source files give (``metadata.json``'s ``channel_names``) when the rule reads it.
 
-    Inputs are identified by SHA-256, except the large ``.npy`` arrays: those derive
-    deterministically from the sources whose checksums ``metadata.json`` records (and which
-    are hashed here through that file).
+    Inputs are identified by SHA-256, except the source images and the large ``.npy`` arrays:
+    the sources' checksums are in ``metadata.json`` (hashed here), and the arrays derive
+    deterministically from them.
     """
+    inputs = dict(snakemake.input.items())
+    images = set(map(str, inputs.get("images", ())))
     record = {
         "rule": snakemake.rule,
         "params": dict(snakemake.params.items()),
-        "inputs": {path: sha256sum(path) for path in snakemake.input if not str(path).endswith(".npy")},
+        "inputs": {
+            path: sha256sum(path)
+            for path in snakemake.input
+            if not str(path).endswith(".npy") and str(path) not in images
+        },
     }
-    metadata = dict(snakemake.input.items()).get("metadata")
+    metadata = inputs.get("metadata")
     if metadata is not None:
         record["channel_names"] = read_metadata(metadata)["channel_names"]
     return record

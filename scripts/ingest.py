@@ -1,4 +1,4 @@
-"""Rule ingest: the channels' image file(s) -> canonical stack.npy + metadata.json."""
+"""Rule ingest: the channels' image file(s) -> metadata.json (every plane read once, sources hashed)."""
 
 from pathlib import Path
 
@@ -20,7 +20,6 @@ def main(snakemake):
     ingest.run(
         snakemake.wildcards.sample,
         sources,
-        snakemake.output.stack,
         snakemake.output.metadata,
         **snakemake.params.calibration,
         threads=snakemake.threads,

@@ -1,5 +1,5 @@
-"""Rule masks: stack.npy -> nuclei.npy + cytoplasm.npy label stacks (track ids when tracking is on),
-qc.parquet and lineage.parquet."""
+"""Rule masks: the movie (metadata.json, sources) -> nuclei.npy + cytoplasm.npy label stacks (track ids
+when tracking is on), qc.parquet and lineage.parquet."""
 
 from _snakemake import provenance, run
 from nucleocyto.config import MaskParams, QCParams, TrackParams

@@ -1,4 +1,4 @@
-"""Rule measure: stack + label stacks -> intensities.parquet + cells.parquet."""
+"""Rule measure: movie + label stacks -> intensities.parquet + cells.parquet."""
 
 from _snakemake import provenance, run
 from nucleocyto.config import BackgroundParams

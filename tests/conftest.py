@@ -82,3 +82,19 @@ def write_sheet(path: Path, rows: list[dict]) -> Path:
     lines = ["\t".join(columns)] + ["\t".join(str(row.get(c, "")) for c in columns) for row in rows]
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def read_movie(metadata_path: Path, workdir: Path | None = None):
+    """The whole (T, C, Y, X) movie ingest's ``metadata_path`` describes, read from its sources
+    through the steps' reader (``nucleocyto.io.movie``), as one array; relative source paths are
+    taken from ``workdir`` (default: the working directory of the run that wrote
+    ``results/<sample>/metadata.json``)."""
+    import contextlib
+
+    import numpy as np
+
+    from nucleocyto.io.movie import open_movie
+
+    workdir = Path(metadata_path).resolve().parents[2] if workdir is None else workdir
+    with contextlib.chdir(workdir), open_movie(Path(metadata_path).resolve()) as movie:
+        return np.stack([movie[t] for t in range(len(movie))])

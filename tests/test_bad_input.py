@@ -21,7 +21,7 @@ import pytest
 import tifffile
 import yaml
 
-from conftest import REPO, run_snakemake, write_sheet
+from conftest import REPO, read_movie, run_snakemake, write_sheet
 from movies import tiny_movie
 
 pytestmark = pytest.mark.workflow
@@ -447,7 +447,7 @@ def test_bad_samples_do_not_stop_good_ones(tiff_run, tree):
 )
 def test_unusual_input_works(tiff_run, tree, sample, dtype, n_frames):
     results = tree / "results" / sample
-    stack = np.load(results / "stack.npy", mmap_mode="r", allow_pickle=False)
+    stack = read_movie(results / "metadata.json")
     assert stack.shape == (n_frames, 2, *SHAPE) and stack.dtype == np.dtype(dtype)
     table = pd.read_parquet(results / "intensities.parquet")
     assert sorted(table["frame"].unique()) == list(range(n_frames))
@@ -471,7 +471,7 @@ def test_blank_frames_are_flagged_not_fatal(tiff_run, tree):
 
 
 def test_signed_values_are_kept(tiff_run, tree):
-    stack = np.load(tree / "results" / "int16_odd_name" / "stack.npy", allow_pickle=False)
+    stack = read_movie(tree / "results" / "int16_odd_name" / "metadata.json")
     assert stack.min() < 0
     poi = tifffile.imread(tree / "data" / f"{ODD_NAME}.tif")
     np.testing.assert_array_equal(stack[:, 0], poi)

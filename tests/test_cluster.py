@@ -148,7 +148,7 @@ def test_every_job_went_through_sbatch(cluster_run):
     for sample in SAMPLES:
         assert [state for state, s, _ in jobs.values() if s == sample] == ["COMPLETED"]
         assert (workdir / "results" / sample / "figures" / "correlation.png").is_file()
-    assert not (workdir / "results" / BROKEN / "stack.npy").exists()
+    assert not (workdir / "results" / BROKEN / "metadata.json").exists()
 
 
 def test_each_job_has_a_cpu_per_thread(cluster_run):
@@ -162,7 +162,7 @@ def test_each_job_has_a_cpu_per_thread(cluster_run):
 def test_results_identical_to_local_run(cluster_run, demo_run, sample):
     workdir, _, _ = cluster_run
     cluster, local = workdir / "results" / sample, demo_run / "results" / sample
-    for name in ("stack.npy", "nuclei.npy", "cytoplasm.npy", "metadata.json"):
+    for name in ("nuclei.npy", "cytoplasm.npy", "metadata.json"):
         assert (cluster / name).read_bytes() == (local / name).read_bytes(), name
     for name in ("intensities.parquet", "correlation.parquet", "translocation.parquet"):
         assert pq.read_table(cluster / name).equals(pq.read_table(local / name), check_metadata=True), name

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import tifffile
 
+from conftest import read_movie
 from nucleocyto.config import ChannelSource
 from nucleocyto.steps import ingest
 
@@ -19,9 +20,9 @@ def movie():
 
 
 def run_ingest(tmp_path, sources, **overrides):
-    metadata = ingest.run("s1", sources, tmp_path / "stack.npy", tmp_path / "metadata.json", **overrides)
+    metadata = ingest.run("s1", sources, tmp_path / "metadata.json", **overrides)
     assert json.loads((tmp_path / "metadata.json").read_text()) == metadata
-    return np.load(tmp_path / "stack.npy"), metadata
+    return read_movie(tmp_path / "metadata.json", tmp_path), metadata
 
 
 def test_imagej_files_one_per_channel(tmp_path, movie):

@@ -12,7 +12,7 @@ import pytest
 import tifffile
 import yaml
 
-from conftest import REPO, write_sheet
+from conftest import REPO, read_movie, write_sheet
 from nucleocyto.config import ChannelSource, channel_sources, load_sample_sheet, sample_columns
 from nucleocyto.errors import InputError
 from nucleocyto.filenames import naturally_sorted
@@ -163,8 +163,8 @@ def test_a_series_that_names_no_file_or_several_series_is_an_error(tmp_path, pai
 
 def ingest_image(tmp_path, path, poi_channel, nucleus_channel, series=None):
     sources = {"poi": ChannelSource(path, poi_channel, series), "marker": ChannelSource(path, nucleus_channel, series)}
-    metadata = ingest.run("s", sources, tmp_path / "stack.npy", tmp_path / "metadata.json")
-    return np.load(tmp_path / "stack.npy"), metadata
+    metadata = ingest.run("s", sources, tmp_path / "metadata.json")
+    return read_movie(tmp_path / "metadata.json", tmp_path), metadata
 
 
 @pytest.mark.parametrize("codec", ["lzw", "zstd", "jpeg2000", "lerc", "deflate"])

@@ -14,7 +14,7 @@ import pytest
 import tifffile
 import yaml
 
-from conftest import REPO, run_snakemake
+from conftest import REPO, read_movie, run_snakemake
 from nucleocyto.config import load_sample_sheet
 
 SCRIPT = REPO / "scripts" / "make_sample_sheet.py"
@@ -129,7 +129,7 @@ def test_ktr_series_runs_straight_from_its_folder(ktr_run):
     assert metadata["shape"] == [27, 2, 512, 512]
     assert metadata["frame_interval_s"] == pytest.approx(270.016, abs=1e-3)
     assert metadata["pixel_size_um"] == pytest.approx(1 / 0.88, rel=1e-4)
-    stack = np.load(workdir / "results" / "KTR" / "stack.npy", mmap_mode="r")
+    stack = read_movie(workdir / "results" / "KTR" / "metadata.json")
     for t in (0, 13, 26):
         np.testing.assert_array_equal(stack[t, 0], tifffile.imread(KTR / f"KTR_Green-Channel{t + 1:04d}.tif"))
         np.testing.assert_array_equal(stack[t, 1], tifffile.imread(KTR / f"KTR_nucleus{t + 1:04d}.tif"))

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 import tifffile
 
-from conftest import REPO, run_snakemake, write_sheet
+from conftest import REPO, read_movie, run_snakemake, write_sheet
 from movies import tiny_movie
 from nucleocyto.io.tables import read_provenance
 
@@ -208,7 +208,7 @@ def test_good_layouts_keep_every_frame(run, sample):
     root, expected, output = run
     results = root / "results" / sample
     assert (results / "cells.parquet").is_file(), output[-3000:]
-    stack = np.load(results / "stack.npy", allow_pickle=False)
+    stack = read_movie(results / "metadata.json")
     np.testing.assert_array_equal(stack, expected[sample])
     table = pd.read_parquet(results / "intensities.parquet")
     assert sorted(table["frame"].unique()) == list(range(len(expected[sample])))

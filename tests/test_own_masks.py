@@ -12,7 +12,7 @@ import pytest
 import tifffile
 import yaml
 
-from conftest import REPO, run_snakemake, write_sheet
+from conftest import REPO, read_movie, run_snakemake, write_sheet
 from make_demo_data import write_imagej
 from nucleocyto.config import MaskParams, TrackParams
 from nucleocyto.steps.masks import segment_stack
@@ -142,7 +142,7 @@ def test_a_cell_channel_series_grows_the_cells(runs):
     """The cell channel, a series of files copying the POI, gives the cells grown on the POI; a
     sample without one fails with one sentence when masks.cell_channel asks for it."""
     runs, (first_run, _) = runs
-    stack = np.load(runs / "results" / "pipeline_cells" / "stack.npy")
+    stack = read_movie(runs / "results" / "pipeline_cells" / "metadata.json")
     segment_stack(stack, runs / "n.npy", runs / "c.npy", MaskParams(cytoplasm="cell"), TrackParams())
     np.testing.assert_array_equal(
         np.load(runs / "results" / "pipeline_cells" / "cytoplasm.npy"), np.load(runs / "c.npy")

@@ -19,7 +19,7 @@ import pytest
 import tifffile
 from test_reruns import planned_jobs
 
-from conftest import run_snakemake, write_sheet
+from conftest import read_movie, run_snakemake, write_sheet
 from movies import tiny_movie, write_movie
 
 pytestmark = pytest.mark.workflow
@@ -98,7 +98,7 @@ def test_replaced_movie_with_an_older_time_reruns_and_gives_the_new_numbers(fini
     assert next(source for source in metadata["sources"] if source["channel"] == "poi")["sha256"] == sha256
     recorded = json.loads((finished / "logs" / "ingest" / "movie.sources.json").read_text())["data/movie_poi.tif"]
     assert recorded == {"size": poi.stat().st_size, "mtime_ns": poi.stat().st_mtime_ns, "sha256": sha256}
-    np.testing.assert_array_equal(np.load(results / "stack.npy")[:, 0], new_poi)
+    np.testing.assert_array_equal(read_movie(results / "metadata.json")[:, 0], new_poi)
     after = pd.read_parquet(results / "cells.parquet")
     assert not np.allclose(after["poi_nucleus_mean"], before["poi_nucleus_mean"])
     jobs, output = planned(finished)

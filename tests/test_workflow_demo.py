@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 from matplotlib.image import imread
 
-from conftest import REPO, run_snakemake
+from conftest import REPO, read_movie, run_snakemake
 from nucleocyto.io.tables import read_provenance
 
 pytestmark = pytest.mark.workflow
@@ -27,7 +27,7 @@ def test_generated_demo_matches_bundled_demo(demo_run):
 @pytest.mark.parametrize("sample", SAMPLES)
 def test_stack_and_metadata(demo_run, sample):
     results = demo_run / "results" / sample
-    stack = np.load(results / "stack.npy", mmap_mode="r")
+    stack = read_movie(results / "metadata.json")
     metadata = json.loads((results / "metadata.json").read_text())
     assert stack.shape == tuple(metadata["shape"]) == (16, 2, 80, 100)
     assert metadata["channels"] == ["poi", "marker"]

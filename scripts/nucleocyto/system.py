@@ -1,6 +1,5 @@
 """What the steps ask of the operating system: frames walked on a pool of threads, pages of
-memory-mapped inputs released as they go, source files dropped from the page cache behind their
-readers, and an allocator that keeps freed memory.
+memory-mapped inputs released as they go, and an allocator that keeps freed memory.
 
 Inputs are read through memory maps. A memory map keeps every page a process has read resident
 in that process until the map is closed, so a step walking a 2 GB stack through
@@ -8,28 +7,19 @@ in that process until the map is closed, so a step walking a 2 GB stack through
 the pages of the memory-mapped arrays it is given every few frames (``madvise(MADV_DONTNEED)``):
 the data stay in the file and in the page cache, and a later access reads them again.
 
-Ingest reads each source TIFF once to copy its planes and once to hash it, then never again.
-Left in the page cache, a multi-GB movie crowds out the arrays the next steps read;
-:class:`DropBehind` drops its pages behind the readers (``posix_fadvise``), and the freed pages
-are the first ones the kernel reuses for the stack being written.
-
-Linux-specific calls (``madvise``, ``posix_fadvise``, glibc ``mallopt``) do nothing elsewhere.
+Linux-specific calls (``madvise``, glibc ``mallopt``) do nothing elsewhere.
 """
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import logging
 import mmap
-import os
 import sys
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
@@ -160,68 +150,6 @@ def _shared_mapping(array: np.ndarray) -> mmap.mmap | None:
         mode = getattr(base, "mode", mode) if isinstance(base, np.memmap) else mode
         base = getattr(base, "base", None)
     return base if base is not None and mode != "c" else None
-
-
-#: Pages are dropped in runs of at least this many bytes.
-DROP_BYTES = 8 << 20
-
-
-class DropBehind:
-    """Drop the pages of ``path`` before the smallest offset all ``readers`` have passed.
-
-    Readers report their progress with :meth:`passed` from any thread; :meth:`close` (or the
-    end of a ``with`` block) drops the whole file. Dropping only costs speed, never
-    correctness: a page read again after it was dropped is read from the file.
-
-    Parameters
-    ----------
-    path : path
-        File being read.
-    readers : int
-        Number of readers; each is identified by an index ``0 .. readers - 1``.
-    """
-
-    def __init__(self, path: str | Path, readers: int):
-        self._path = Path(path)
-        self._passed = [0] * readers
-        self._dropped = 0
-        self._closed = False
-        self._lock = threading.Lock()
-
-    def __enter__(self) -> DropBehind:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def passed(self, reader: int, offset: int) -> None:
-        """Reader ``reader`` no longer needs the bytes before ``offset``."""
-        with self._lock:
-            self._passed[reader] = max(self._passed[reader], offset)
-            upto = min(self._passed)
-            if upto - self._dropped >= DROP_BYTES:
-                self._drop(self._dropped, upto - self._dropped)
-                self._dropped = upto
-
-    def close(self) -> None:
-        """Drop every page of the file."""
-        if not self._closed:
-            self._drop(0, 0)
-            self._closed = True
-
-    def _drop(self, offset: int, length: int) -> None:
-        """Advise the kernel to drop ``length`` bytes from ``offset`` (0 = to the end of the file).
-        The file is opened for the advice only, so a sample of thousands of files holds no
-        descriptors. Advice only: a file system that refuses it (an error) keeps its pages,
-        nothing else changes."""
-        if not hasattr(os, "posix_fadvise"):
-            return
-        with contextlib.suppress(OSError):
-            fd = os.open(self._path, os.O_RDONLY)
-            try:
-                os.posix_fadvise(fd, offset, length, os.POSIX_FADV_DONTNEED)
-            finally:
-                os.close(fd)
 
 
 #: ``mallopt`` parameters (glibc ``malloc.h``).

@@ -1,7 +1,7 @@
 rule correlate:
     """Per-frame POI-vs-marker colocalisation measures; per-cell nucleus-vs-cytoplasm correlation over time."""
     input:
-        stack="results/{sample}/stack.npy",
+        images=image_inputs,
         metadata="results/{sample}/metadata.json",
         nuclei="results/{sample}/nuclei.npy",
         cytoplasm="results/{sample}/cytoplasm.npy",

@@ -2,7 +2,7 @@ rule figures:
     """Mask montage, POI time courses, N/C ratio, correlation, scatter and per-cell panels of one
     sample, its mask movie, its per-cell table and its QC table with the sample's warnings."""
     input:
-        stack="results/{sample}/stack.npy",
+        images=image_inputs,
         metadata="results/{sample}/metadata.json",
         nuclei="results/{sample}/nuclei.npy",
         cytoplasm="results/{sample}/cytoplasm.npy",

@@ -1,9 +1,9 @@
 rule ingest:
-    """Image file(s) of the two channels (TIFF, series, vendor formats) -> canonical (T, C, Y, X) stack.npy + metadata.json."""
+    """Image file(s) of the two channels (TIFF, series, vendor formats) -> metadata.json, which describes the
+    canonical (T, C, Y, X) movie that the later steps read from the same files."""
     input:
         image_inputs,
     output:
-        stack="results/{sample}/stack.npy",
         metadata="results/{sample}/metadata.json",
     log:
         log="logs/ingest/{sample}.log",

@@ -3,7 +3,7 @@ rule masks:
     whole cell minus nucleus), per frame; tracking relabels them with track ids as the frames are written. Also the
     per-frame QC table (warnings in the log) and the lineage of the tracks."""
     input:
-        stack="results/{sample}/stack.npy",
+        images=image_inputs,
         metadata="results/{sample}/metadata.json",
         sources=mask_source_files,
     output:

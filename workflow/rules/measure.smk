@@ -2,7 +2,7 @@ rule measure:
     """Per frame x cell x region x channel intensity statistics (tidy Parquet); per cell x frame POI means,
     N/C ratios, geometry and track."""
     input:
-        stack="results/{sample}/stack.npy",
+        images=image_inputs,
         metadata="results/{sample}/metadata.json",
         nuclei="results/{sample}/nuclei.npy",
         cytoplasm="results/{sample}/cytoplasm.npy",

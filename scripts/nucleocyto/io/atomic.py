@@ -12,7 +12,7 @@ from pathlib import Path
 def atomic_path(final: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``final``; rename it to ``final`` only on success.
 
-    The temporary name is fixed, ``.<name>.tmp<suffix>`` (e.g. ``.stack.npy.tmp.npy``): it keeps
+    The temporary name is fixed, ``.<name>.tmp<suffix>`` (e.g. ``.nuclei.npy.tmp.npy``): it keeps
     the final suffix so that writers which choose a format by suffix behave the same, and a
     leftover from a killed run (SIGKILL runs no cleanup) is simply replaced when the step runs
     again. Snakemake runs one job per output at a time, so the fixed name is never shared. On

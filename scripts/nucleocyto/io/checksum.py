@@ -6,12 +6,11 @@ A module of its own so that steps recording checksums do not import the TIFF rea
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from pathlib import Path
 
 
-def sha256sum(path: str | Path, chunk_bytes: int = 1 << 20, progress: Callable[[int], None] | None = None) -> str:
-    """Hex SHA-256 of a file, read in chunks; ``progress(bytes hashed so far)`` after each chunk.
+def sha256sum(path: str | Path, chunk_bytes: int = 1 << 20) -> str:
+    """Hex SHA-256 of a file, read in chunks.
 
     A folder (an OME-Zarr image) is hashed as the text listing its files' SHA-256 and relative
     paths, one ``<sha256>  <path>`` line each, in sorted order."""
@@ -20,11 +19,7 @@ def sha256sum(path: str | Path, chunk_bytes: int = 1 << 20, progress: Callable[[
         listing = "".join(f"{sha256sum(file)}  {file.relative_to(path).as_posix()}\n" for file in files)
         return hashlib.sha256(listing.encode()).hexdigest()
     digest = hashlib.sha256()
-    done = 0
     with open(path, "rb") as handle:
         while chunk := handle.read(chunk_bytes):
             digest.update(chunk)
-            done += len(chunk)
-            if progress is not None:
-                progress(done)
     return digest.hexdigest()

@@ -118,9 +118,6 @@ class PlaneSource(Protocol):
     def read(self, frame: int, channel: int) -> np.ndarray:
         """Plane of ``frame`` and ``channel`` (0 for a one-channel series), native byte order."""
 
-    def offset(self, frame: int, channel: int) -> int:
-        """File offset (bytes) where the plane's data start (0 when unknown)."""
-
     def close(self) -> None:
         """Close the file."""
 

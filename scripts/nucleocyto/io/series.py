@@ -121,7 +121,3 @@ class SeriesPlanes:
             self.close()
             self._open = frame, open_planes(self.series.files[frame])
         return self._open[1].read(0, channel)
-
-    def offset(self, frame: int, channel: int) -> int:
-        """0: each time point starts its own file."""
-        return 0

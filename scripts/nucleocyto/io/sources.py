@@ -195,20 +195,6 @@ class FrameReader:
                     raise InputError(f"{where}: frame {t} contains NaN or infinite values.")
         return frame
 
-    def copied(self, t: int) -> dict[Path, int]:
-        """Per source file read for frame ``t``, the offset (bytes) before which frames 0..t no
-        longer need it: the start of frame ``t``'s planes in a movie file, the whole file of a
-        per-timepoint series' time point ``t``."""
-        done: dict[Path, int] = {}
-        for channel in self.layout.channels:
-            if channel.file_series is not None:
-                path = channel.file_series.files[t].path
-                done[path] = path.stat().st_size
-                continue
-            start = self._planes(channel).offset(t, channel.channel)
-            done[channel.source.path] = min(start, done.get(channel.source.path, start))
-        return done
-
 
 def _opened_as(source: ChannelSource) -> ChannelSource:
     """The key of the opened image a channel reads: the source without its channel index."""

@@ -225,10 +225,6 @@ class TiffPlanes:
         plane = page if self._sample_axis is None else np.take(page, channel, axis=self._sample_axis)
         return plane.astype(plane.dtype.newbyteorder("="), copy=False)
 
-    def offset(self, frame: int, channel: int) -> int:
-        """File offset (bytes) at which the pixel data of the plane's page start."""
-        return min(self._series.pages[self.page_index(frame, channel)].dataoffsets)
-
 
 @contextlib.contextmanager
 def _tifffile_messages() -> Iterator[tuple[list[str], list[str]]]:

@@ -130,10 +130,6 @@ class VendorPlanes:
             ) from None
         return plane.astype(plane.dtype.newbyteorder("="), copy=False)
 
-    def offset(self, frame: int, channel: int) -> int:
-        """0: where a plane lies in a vendor file is the reader's business."""
-        return 0
-
 
 @contextlib.contextmanager
 def _opened(path: Path) -> Iterator:

@@ -12,15 +12,20 @@ stays bounded whatever the movie's length.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
+from ..io.movie import Movie, open_movie
 from ..io.stacks import open_array
 
 
-def label_arrays(paths: Mapping[str, str | Path]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Read-only memory maps of the ``stack`` (T, C, Y, X), ``nuclei`` and ``cytoplasm``
-    (T, Y, X) arrays named in ``paths``."""
-    return tuple(open_array(paths[name]) for name in ("stack", "nuclei", "cytoplasm"))
+@contextmanager
+def sample_arrays(paths: Mapping[str, str | Path]) -> Iterator[tuple[Movie, np.ndarray, np.ndarray]]:
+    """The (T, C, Y, X) movie of the sample ``paths["metadata"]`` describes, read from its
+    sources, and read-only memory maps of its ``nuclei`` and ``cytoplasm`` (T, Y, X) label
+    stacks named in ``paths``."""
+    with open_movie(paths["metadata"]) as movie:
+        yield movie, open_array(paths["nuclei"]), open_array(paths["cytoplasm"])

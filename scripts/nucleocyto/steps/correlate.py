@@ -16,7 +16,7 @@ from ..config import CorrelationParams
 from ..io.stacks import read_metadata
 from ..io.tables import movie_table, write_parquet
 from ..system import map_frames
-from . import label_arrays
+from . import sample_arrays
 
 log = logging.getLogger(__name__)
 
@@ -43,17 +43,18 @@ def run(
             "Colocalisation by CellProfiler's definitions; its threshold: %g %% of each channel's maximum",
             params.cellprofiler_threshold_percent,
         )
-    table = correlate_stack(
-        *label_arrays(arrays),
-        sample,
-        interval,
-        params.costes_shuffles,
-        params.psf_fwhm_px,
-        params.seed,
-        threads=threads,
-        convention=params.convention,
-        threshold_percent=params.cellprofiler_threshold_percent,
-    )
+    with sample_arrays(arrays) as movie_and_labels:
+        table = correlate_stack(
+            *movie_and_labels,
+            sample,
+            interval,
+            params.costes_shuffles,
+            params.psf_fwhm_px,
+            params.seed,
+            threads=threads,
+            convention=params.convention,
+            threshold_percent=params.cellprofiler_threshold_percent,
+        )
     write_parquet(table, correlation_path, provenance)
     cells = pd.read_parquet(cells_path)
     translocation = temporal_correlations(cells, sample, interval, params.detrend, params.max_lag_frames)

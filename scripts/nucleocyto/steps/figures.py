@@ -19,7 +19,7 @@ from ..plots.data import counted_cells, montage_frames, select_cells, split_cell
 from ..plots.movie import mask_movie
 from ..plots.report import cell_summary, qc_summary
 from ..plots.style import save
-from . import label_arrays
+from . import sample_arrays
 
 #: The note above the per-cell table.
 TABLE_NOTE = (
@@ -41,7 +41,7 @@ def run(
     each of :data:`nucleocyto.SAMPLE_FIGURES`), the mask movie ``outputs["movie"]``, the per-cell
     HTML table ``outputs["table"]`` and the QC table ``outputs["qc_table"]``.
 
-    ``inputs`` maps ``stack``, ``metadata``, ``nuclei``, ``cytoplasm``, ``cells``,
+    ``inputs`` maps ``metadata``, ``nuclei``, ``cytoplasm``, ``cells``,
     ``correlation``, ``translocation`` and ``qc`` to their paths. The per-cell figures use the
     tracks of at least ``params.min_track_frames`` frames whose nuclei have a median area of at
     least ``min_area_um2`` (:func:`nucleocyto.plots.data.counted_cells`); ``stimulus``, the
@@ -60,14 +60,13 @@ def run(
         raise InputError(f"sample {sample}: figures.{error}") from None
     qc_table = pd.read_parquet(inputs["qc"])
     warnings = qc_warnings(qc_table, qc)
-    stack, nuclei, cytoplasm = label_arrays(inputs)
     title = f"{sample}: POI with nucleus and cytoplasm masks" + (
         f"\nQC: {len(warnings)} warning(s), see the QC table" if warnings else ""
     )
-    arrays = (stack, nuclei, cytoplasm)
-    overlay = (*arrays, shown, interval, pixel, params.montage_columns, title)
-    write("overlay", draw.overlay_montage, *overlay, params.crop_px, params.crop)
-    mask_movie(*arrays, outputs["movie"], sample)
+    with sample_arrays(inputs) as arrays:
+        overlay = (*arrays, shown, interval, pixel, params.montage_columns, title)
+        write("overlay", draw.overlay_montage, *overlay, params.crop_px, params.crop)
+        mask_movie(*arrays, outputs["movie"], sample)
     all_cells, pooled = split_cells(pd.read_parquet(inputs["cells"]))
     cells, excluded = counted_cells(all_cells, n_frames, params.min_track_frames, min_area_um2)
     note = _excluded_note(cells["cell_id"].nunique(), excluded, params.min_track_frames, min_area_um2)

@@ -1,4 +1,5 @@
-"""Rule masks: ``stack.npy`` -> ``nuclei.npy`` and ``cytoplasm.npy`` label stacks, relabelled with
+"""Rule masks: the movie (read from its sources by :func:`nucleocyto.io.movie.open_movie`) ->
+``nuclei.npy`` and ``cytoplasm.npy`` label stacks, relabelled with
 track ids as the frames are written, the per-frame QC table ``qc.parquet`` and the tracks'
 lineage ``lineage.parquet``; QC warnings go to the log."""
 
@@ -19,7 +20,8 @@ from ..config import ChannelSource, MaskParams, QCParams, TrackParams
 from ..errors import InputError
 from ..io.atomic import atomic_path
 from ..io.mask_sources import PlaneSeries, open_cell_channel, open_labels
-from ..io.stacks import LabelStackWriter, label_dtype, open_array, read_metadata
+from ..io.movie import open_movie
+from ..io.stacks import LabelStackWriter, label_dtype, read_metadata
 from ..io.tables import movie_table, write_parquet
 from ..measure.qc import frame_qc, qc_table, qc_warnings
 from ..segment.cells import cell_labels, cells_from_labels, cytoplasm_labels
@@ -80,15 +82,16 @@ def run(
 ) -> SegmentedMovie:
     """Label stacks, QC table and lineage of a sample (see :func:`segment_stack`).
 
-    ``inputs`` maps ``stack`` and ``metadata`` to their paths, ``outputs`` maps ``nuclei``,
-    ``cytoplasm``, ``qc`` and ``lineage``. ``sources`` holds the sample sheet's optional images:
-    ``cell`` ({``path``, ``channel_index``} or None), ``nucleus_labels`` and ``cell_labels``
-    (lists of paths or None).
+    ``inputs`` maps ``metadata`` (ingest's ``metadata.json``, naming the movie's sources) to its
+    path, ``outputs`` maps ``nuclei``, ``cytoplasm``, ``qc`` and ``lineage``. ``sources`` holds
+    the sample sheet's optional images: ``cell`` ({``path``, ``channel_index``} or None),
+    ``nucleus_labels`` and ``cell_labels`` (lists of paths or None).
     """
-    stack, metadata = open_array(inputs["stack"]), read_metadata(inputs["metadata"])
-    n_frames, _, height, width = stack.shape
+    metadata = read_metadata(inputs["metadata"])
+    n_frames, _, height, width = metadata["shape"]
     min_px = params.min_cell_area_px(metadata["pixel_size_um"])
     with ExitStack() as files:
+        stack = files.enter_context(open_movie(inputs["metadata"]))
         opened = _open_sources(sample, sources, params, (n_frames, height, width), files)
         movie = segment_stack(stack, outputs["nuclei"], outputs["cytoplasm"], params, tracking, threads, opened, min_px)
     per_frame = ({key: column[[t]] for key, column in movie.qc.items()} for t in range(n_frames))
@@ -183,8 +186,8 @@ def segment_stack(
 
     Parameters
     ----------
-    stack : (T, C, Y, X) ndarray
-        Canonical stack (usually a read-only memory map).
+    stack : (T, C, Y, X) ndarray or Movie
+        The movie (usually a :class:`nucleocyto.io.movie.Movie`); ``stack[t]`` is frame ``t``.
     nuclei_path, cytoplasm_path : path
         Output ``.npy`` files, each (T, Y, X) uint8, uint16 or int32: the narrowest that holds
         the movie's cell ids (see :class:`nucleocyto.io.stacks.LabelStackWriter`).

@@ -18,7 +18,7 @@ from ..measure.cells import cell_table, with_geometry
 from ..measure.geometry import frame_geometry
 from ..measure.intensities import measure_frame
 from ..system import map_frames
-from . import label_arrays
+from . import sample_arrays
 
 log = logging.getLogger(__name__)
 
@@ -35,15 +35,15 @@ def run(
 ) -> None:
     """``intensities.parquet`` and ``cells.parquet`` of a sample.
 
-    ``arrays`` maps ``stack``, ``metadata``, ``nuclei``, ``cytoplasm`` and ``lineage`` to their
+    ``arrays`` maps ``metadata``, ``nuclei``, ``cytoplasm`` and ``lineage`` to their
     paths. With ``convention`` ``"cellprofiler"`` (``correlation.convention``) medians follow
     CellProfiler's MeasureObjectIntensity.
     """
     metadata = read_metadata(arrays["metadata"])
     interval = metadata["frame_interval_s"]
-    stack, nuclei, cytoplasm = label_arrays(arrays)
     median = "cellprofiler" if convention == "cellprofiler" else "numpy"
-    table = measure_stack(stack, nuclei, cytoplasm, sample, interval, background, threads, median=median)
+    with sample_arrays(arrays) as (movie, nuclei, cytoplasm):
+        table = measure_stack(movie, nuclei, cytoplasm, sample, interval, background, threads, median=median)
     write_parquet(table, intensities_path, provenance)
     geometry = geometry_stack(nuclei, cytoplasm, threads)
     cells = with_geometry(cell_table(table), geometry, pd.read_parquet(arrays["lineage"]), metadata["pixel_size_um"])
