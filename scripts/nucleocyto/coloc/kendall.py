@@ -44,33 +44,39 @@ def _weighted_inversions(group: np.ndarray, rank: np.ndarray, weight: np.ndarray
     highest bit b of the ranks down: among the elements sharing a group and the bits above b,
     every element with bit b = 0 makes an inversion with each earlier one with bit b = 1 (their
     ranks differ first at bit b). The elements are then ordered stably by bit b within those
-    buckets, so the next bit sees its buckets contiguous, still in their original order.
+    buckets, so the next bit sees its buckets contiguous, still in their original order. The
+    reordering stays within a group, so the group of each position never changes: each position
+    adds up its inversions over the bits, and they are summed per group once at the end.
 
     Returns
     -------
     (n,) float64
         Exact while the sums stay below 2**53.
     """
-    total = np.zeros(n)
-    order = np.arange(len(group))
-    for bit in range(int(rank.max(initial=0)).bit_length() - 1, -1, -1):
-        g, r, w = group[order], rank[order], weight[order]
-        starts = np.ones(len(g), bool)
-        starts[1:] = (g[1:] != g[:-1]) | ((r[1:] >> (bit + 1)) != (r[:-1] >> (bit + 1)))
-        bucket = np.cumsum(starts) - 1
-        first = np.flatnonzero(starts)[bucket]  # first element of each element's bucket
-        one = (r >> bit) & 1
-        ones_before = np.cumsum(w * one) - w * one
-        total += np.bincount(g, weights=np.where(one == 0, w * (ones_before - ones_before[first]), 0), minlength=n)
-        is_zero = one == 0
+    bits = int(rank.max(initial=0)).bit_length()
+    key = (group.astype(np.int64) << bits) | rank  # group, then rank: buckets are runs of key >> (b + 1)
+    inversions = np.zeros(len(group), np.int64)
+    index = np.arange(len(group))
+    starts = np.ones(len(group), bool)
+    for bit in range(bits - 1, -1, -1):
+        upper = key >> (bit + 1)
+        np.not_equal(upper[1:], upper[:-1], out=starts[1:])
+        first = np.maximum.accumulate(np.where(starts, index, 0))  # first element of each bucket
+        is_zero = ((key >> bit) & 1) == 0
+        ones = np.where(is_zero, 0, weight)
+        ones_before = np.cumsum(ones) - ones
+        inversions += np.where(is_zero, weight * (ones_before - ones_before[first]), 0)
         zeros_before = np.cumsum(is_zero) - is_zero
-        zeros_in_bucket = np.bincount(bucket, weights=is_zero).astype(np.intp)
-        position = np.where(
-            is_zero,
-            first + zeros_before - zeros_before[first],
-            first + zeros_in_bucket[bucket] + (np.arange(len(g)) - first) - (zeros_before - zeros_before[first]),
-        )
-        moved = np.empty_like(order)
-        moved[position] = order
-        order = moved
-    return total
+        zeros_before -= zeros_before[first]  # within the bucket
+        bucket_starts = np.flatnonzero(starts)
+        zeros_in_bucket = np.repeat(np.add.reduceat(is_zero, bucket_starts), np.diff(bucket_starts, append=len(key)))
+        position = np.where(is_zero, first + zeros_before, index + zeros_in_bucket - zeros_before)
+        key, weight = _placed(key, position), _placed(weight, position)
+    return np.bincount(group, weights=inversions, minlength=n)
+
+
+def _placed(values: np.ndarray, position: np.ndarray) -> np.ndarray:
+    """``values`` moved to ``position`` (a permutation)."""
+    moved = np.empty_like(values)
+    moved[position] = values
+    return moved
