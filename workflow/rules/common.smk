@@ -78,14 +78,22 @@ def sample_row(wildcards):
 
 def image_inputs(wildcards):
     """Every image file of one sample (each file of a series), so a changed file reruns it."""
-    return sample_images(wildcards.sample)
+    return list(sample_images(wildcards.sample))
 
 
+@functools.cache
 def sample_images(sample):
-    """The image file(s) of ``sample`` that can be read, sorted paths."""
+    """The image file(s) of ``sample`` that can be read, sorted paths (once per sample: five of its jobs read them)."""
     unreadable = UNREADABLE.get(sample, {})
-    return sorted(
-        {str(path) for source in SAMPLE_SOURCES[sample].values() for path in source.inputs if path not in unreadable}
+    return tuple(
+        sorted(
+            {
+                str(path)
+                for source in SAMPLE_SOURCES[sample].values()
+                for path in source.inputs
+                if path not in unreadable
+            }
+        )
     )
 
 
