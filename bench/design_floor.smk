@@ -11,6 +11,11 @@ TABLES = ["intensities.parquet", "correlation.parquet", "translocation.parquet",
 FIGURES = ["overlay", "timecourse", "ratio", "correlation"]
 
 
+def images(wildcards):
+    """The sample's two TIFFs: ingest and every step after it read them (no copy of the movie)."""
+    return [SAMPLES[wildcards.sample]["poi"], SAMPLES[wildcards.sample]["nucleus"]]
+
+
 rule all:
     input:
         expand("results/{sample}/{table}", sample=SAMPLES, table=TABLES),
@@ -20,9 +25,8 @@ rule all:
 
 rule ingest:
     input:
-        lambda wildcards: [SAMPLES[wildcards.sample]["poi"], SAMPLES[wildcards.sample]["nucleus"]],
+        images,
     output:
-        "results/{sample}/stack.npy",
         "results/{sample}/metadata.json",
     log:
         "logs/ingest/{sample}.log",
@@ -34,7 +38,8 @@ rule ingest:
 
 rule masks:
     input:
-        "results/{sample}/stack.npy",
+        images,
+        "results/{sample}/metadata.json",
     output:
         "results/{sample}/nuclei.npy",
         "results/{sample}/cytoplasm.npy",
@@ -50,7 +55,8 @@ rule masks:
 
 rule measure:
     input:
-        "results/{sample}/stack.npy",
+        images,
+        "results/{sample}/metadata.json",
         "results/{sample}/nuclei.npy",
         "results/{sample}/cytoplasm.npy",
     output:
@@ -65,7 +71,8 @@ rule measure:
 
 rule correlate:
     input:
-        "results/{sample}/stack.npy",
+        images,
+        "results/{sample}/metadata.json",
         "results/{sample}/nuclei.npy",
         "results/{sample}/cytoplasm.npy",
         "results/{sample}/intensities.parquet",
@@ -82,7 +89,8 @@ rule correlate:
 
 rule figures:
     input:
-        "results/{sample}/stack.npy",
+        images,
+        "results/{sample}/metadata.json",
         "results/{sample}/nuclei.npy",
         "results/{sample}/cytoplasm.npy",
         "results/{sample}/intensities.parquet",

@@ -66,7 +66,7 @@ def run(main: Callable[[Any], None], snakemake: Any) -> None:
 
 
 def environment_error(snakemake: Any, error: OSError) -> str:
-    """One sentence for an operating-system error of a step, e.g. ``ingest of sample 's1':
+    """One sentence for an operating-system error of a step, e.g. ``masks of sample 's1':
     results/s1/nuclei.npy: No space left on device.``"""
     sample = snakemake.wildcards.get("sample")
     step = f"{snakemake.rule} of sample {sample!r}" if sample else snakemake.rule

@@ -23,11 +23,11 @@ code that reads the ``snakemake`` object.
 
 __version__ = "0.2.0"
 
-#: The two channels, in the order of the canonical stack's C axis: the protein of interest and
+#: The two channels, in the order of the canonical movie's C axis: the protein of interest and
 #: the nuclear marker. Tables, metadata and parameters use these names.
 CHANNELS = ("poi", "marker")
 
-#: Index of each channel on the canonical stack's C axis.
+#: Index of each channel on the canonical movie's C axis.
 POI, MARKER = (CHANNELS.index(name) for name in CHANNELS)
 
 #: The two regions measured per cell: its nucleus and the cytoplasm around it (a ring by default).

@@ -72,7 +72,7 @@ class SampleLayout:
     channels : tuple of ChannelLayout
         One per channel of :data:`nucleocyto.CHANNELS`, in that order.
     shape : tuple of int
-        (T, C, Y, X) of the canonical stack.
+        (T, C, Y, X) of the canonical movie.
     dtype : numpy.dtype
         The common pixel type of the channels, native byte order.
     """
