@@ -13,6 +13,7 @@ import numpy as np
 from ..config import ChannelSource
 from ..errors import InputError
 from .images import ImageInfo
+from .per_process import PerProcess
 from .readers import open_planes, read_info
 from .sources import about, describe_channel
 
@@ -84,10 +85,10 @@ def open_cell_channel(sample: str, source: ChannelSource, shape: tuple[int, int,
     ``shape``."""
     layout = describe_channel(source, sample, "cell")
     _check_shape(f"sample {sample!r}, cell channel, {source.path}", layout.n_frames, layout.info.plane_shape, shape)
-    planes = layout.open()
+    planes = PerProcess(layout.open)
     files = list(source.files) if source.files is not None else [source.path]
     return PlaneSeries(
-        lambda t: planes.read(t, layout.channel), planes.close, f"sample {sample!r}, cell channel", files, False
+        lambda t: planes.get().read(t, layout.channel), planes.close, f"sample {sample!r}, cell channel", files, False
     )
 
 
@@ -112,8 +113,8 @@ def open_labels(sample: str, column: str, paths: list[Path], shape: tuple[int, i
                 f"{where}, {info.path}: planes of {info.plane_shape} px, but {paths[0]} has {infos[0].plane_shape}."
             )
     if len(paths) == 1:
-        stack = open_planes(infos[0])
-        return PlaneSeries(lambda t: stack.read(t, 0), stack.close, where, paths, True)
+        stack = PerProcess(lambda: open_planes(infos[0]))
+        return PlaneSeries(lambda t: stack.get().read(t, 0), stack.close, where, paths, True)
     return PlaneSeries(lambda t: _only_plane(infos[t]), lambda: None, where, paths, True)
 
 

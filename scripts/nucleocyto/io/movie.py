@@ -4,15 +4,17 @@ movie is ever written."""
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
 from ..config import ChannelSource
 from ..errors import InputError
-from .sources import FrameReader, describe_sample
-from .stacks import read_metadata
+from .per_process import PerProcess
+from .sources import FrameReader, SampleLayout, describe_sample
+from .stacks import open_array, read_metadata
 
 
 class Movie:
@@ -23,7 +25,7 @@ class Movie:
     :class:`nucleocyto.io.sources.FrameReader`); ``movie[t, c]`` and other indices after the frame
     index select from that frame. Only the frame asked for is read, so a step holds a few frames
     whatever the movie's length. Reading is serialised by a lock, so worker threads may share a
-    movie.
+    movie, and each process opens the sources for itself, so forked worker processes may too.
 
     Attributes
     ----------
@@ -35,9 +37,9 @@ class Movie:
 
     ndim = 4
 
-    def __init__(self, reader: FrameReader):
-        self._reader, self._lock = reader, threading.Lock()
-        self.shape, self.dtype = reader.layout.shape, reader.layout.dtype
+    def __init__(self, layout: SampleLayout):
+        self._reader = PerProcess(lambda: FrameReader(layout))
+        self.shape, self.dtype = layout.shape, layout.dtype
 
     def __enter__(self) -> Movie:
         return self
@@ -46,7 +48,7 @@ class Movie:
         self.close()
 
     def close(self) -> None:
-        self._reader.__exit__()
+        self._reader.close()
 
     def __len__(self) -> int:
         return self.shape[0]
@@ -56,8 +58,8 @@ class Movie:
         if not isinstance(t, (int, np.integer)):
             raise TypeError(f"a movie is read one frame at a time: index {t!r} is not a frame number")
         t = range(self.shape[0])[t]
-        with self._lock:
-            frame = self._reader.read(t)
+        with self._reader.lock:
+            frame = self._reader.get().read(t)
         return frame[rest] if rest else frame
 
 
@@ -79,7 +81,7 @@ def open_movie(metadata_path: str | Path) -> Movie:
             f"not the {tuple(metadata['shape'])} movie of {metadata['dtype']} described in {metadata_path}; "
             "rerun ingest."
         )
-    return Movie(FrameReader(layout))
+    return Movie(layout)
 
 
 def _channel_source(entry: dict) -> ChannelSource:
@@ -91,3 +93,12 @@ def _channel_source(entry: dict) -> ChannelSource:
         entry["series"],
         None if files is None else tuple(Path(file["path"]) for file in files),
     )
+
+
+@contextmanager
+def sample_arrays(paths: Mapping[str, str | Path]) -> Iterator[tuple[Movie, np.ndarray, np.ndarray]]:
+    """The (T, C, Y, X) movie of the sample ``paths["metadata"]`` describes, read from its
+    sources, and read-only memory maps of its ``nuclei`` and ``cytoplasm`` (T, Y, X) label
+    stacks named in ``paths``."""
+    with open_movie(paths["metadata"]) as movie:
+        yield movie, open_array(paths["nuclei"]), open_array(paths["cytoplasm"])

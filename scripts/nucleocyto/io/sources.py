@@ -170,13 +170,17 @@ class FrameReader:
                 if key not in self._opened:
                     self._opened[key] = channel.open()
         except BaseException:
-            self.__exit__()
+            self.close()
             raise
 
     def __enter__(self) -> FrameReader:
         return self
 
     def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close every source."""
         for planes in self._opened.values():
             planes.close()
 

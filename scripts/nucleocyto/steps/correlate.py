@@ -13,10 +13,10 @@ import pandas as pd
 from ..coloc.scopes import COLUMNS, frame_correlations
 from ..coloc.temporal import temporal_correlations
 from ..config import CorrelationParams
+from ..io.movie import sample_arrays
 from ..io.stacks import read_metadata
 from ..io.tables import movie_table, write_parquet
 from ..system import map_frames
-from . import sample_arrays
 
 log = logging.getLogger(__name__)
 
@@ -109,5 +109,6 @@ def correlate_stack(
         stack.shape[0],
         threads,
         release=(stack, nuclei, cytoplasm),
+        processes=True,
     )
     return movie_table(frames, sample, frame_interval_s)[list(COLUMNS)]

@@ -10,6 +10,7 @@ import pandas as pd
 
 from ..config import FigureParams, QCParams
 from ..errors import InputError
+from ..io.movie import sample_arrays
 from ..io.stacks import read_metadata
 from ..io.tables import write_html
 from ..kinetics.response import Stimulus
@@ -19,7 +20,6 @@ from ..plots.data import counted_cells, montage_frames, select_cells, split_cell
 from ..plots.movie import mask_movie
 from ..plots.report import cell_summary, qc_summary
 from ..plots.style import save
-from . import sample_arrays
 
 #: The note above the per-cell table.
 TABLE_NOTE = (

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
@@ -168,6 +169,11 @@ def segment_frame(
     )
 
 
+def _segment_frame_of(stack: np.ndarray, t: int, params: MaskParams, sources: MaskSources, min_px: int) -> FrameMasks:
+    """:func:`segment_frame` of frame ``t`` of ``stack``."""
+    return segment_frame(stack[t], t, params, sources, min_px)
+
+
 def segment_stack(
     stack: np.ndarray,
     nuclei_path: str | Path,
@@ -192,7 +198,7 @@ def segment_stack(
         Output ``.npy`` files, each (T, Y, X) uint8, uint16 or int32: the narrowest that holds
         the movie's cell ids (see :class:`nucleocyto.io.stacks.LabelStackWriter`).
     params, tracking, threads
-        Mask and tracking parameters; frames segmented at once.
+        Mask and tracking parameters; frames segmented at once (by worker processes).
     sources, min_cell_area_px
         The sample's optional images; fewest pixels of a nucleus counted as a cell.
 
@@ -211,9 +217,8 @@ def segment_stack(
         LabelStackWriter(tmp_nuclei, shape, background=threads > 1) as nuclei_out,
         LabelStackWriter(tmp_cytoplasm, shape, background=threads > 1) as cytoplasm_out,
     ):
-        frames = map_frames(
-            lambda t: segment_frame(stack[t], t, params, sources, min_cell_area_px), n_frames, threads, release=(stack,)
-        )
+        segment = partial(_segment_frame_of, stack, params=params, sources=sources, min_px=min_cell_area_px)
+        frames = map_frames(segment, n_frames, threads, release=(stack,), processes=True)
         for t, masks in enumerate(frames):
             # The cytoplasm depends on pixel positions only, not on label values, so relabelling the
             # nuclei and the cytoplasm with the same track ids equals deriving it afterwards.

@@ -12,13 +12,13 @@ import numpy as np
 import pandas as pd
 
 from ..config import BackgroundParams
+from ..io.movie import sample_arrays
 from ..io.stacks import read_metadata
 from ..io.tables import movie_table, write_parquet
 from ..measure.cells import cell_table, with_geometry
 from ..measure.geometry import frame_geometry
 from ..measure.intensities import measure_frame
 from ..system import map_frames
-from . import sample_arrays
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,7 @@ def geometry_stack(nuclei: np.ndarray, cytoplasm: np.ndarray, threads: int = 1) 
         nuclei.shape[0],
         threads,
         release=(nuclei, cytoplasm),
+        processes=True,
     )
     return movie_table(frames, "", None).drop(columns=["sample", "time_s"])
 
@@ -107,5 +108,5 @@ def measure_stack(
                 log.warning("sample %s, frame %d: no background pixel outside the cells; statistics are NaN", sample, t)
             yield columns
 
-    frames = map_frames(measure, stack.shape[0], threads, release=(stack, nuclei, cytoplasm))
+    frames = map_frames(measure, stack.shape[0], threads, release=(stack, nuclei, cytoplasm), processes=True)
     return movie_table(logged(frames), sample, frame_interval_s)
