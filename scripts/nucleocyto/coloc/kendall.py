@@ -19,17 +19,21 @@ def kendall_tau(scope: Scope) -> np.ndarray:
     """Kendall's tau-b of x and y over the pixels of each label: (n,) float64, NaN where a label
     has fewer than 2 pixels or a constant channel."""
     n, bins_x, bins_y, points, moments = scope[:5]
-    weight = np.ones(len(points.group), np.int64) if points.weight is None else points.weight.astype(np.int64)
-    # merged points come ordered by x bin, then y bin (so by label, x, y); single pixels do not
-    order = np.lexsort((points.y_bin, points.x_bin)) if points.weight is None else np.arange(len(points.group))
-    group, x_bin, y_bin, weight = points.group[order], points.x_bin[order], points.y_bin[order], weight[order]
+    if points.weight is None:  # single pixels, in any order: ordered by x bin, then y bin
+        order = np.lexsort((points.y_bin, points.x_bin))
+        group, x_bin, y_bin, weight = points.group[order], points.x_bin[order], points.y_bin[order], None
+    else:  # merged points come ordered by x bin, then y bin (so by label, x, y)
+        group, x_bin, y_bin, weight = points.group, points.x_bin, points.y_bin, points.weight.astype(np.int64)
     discordant = _weighted_inversions(group, dense_ranks(bins_y, n)[y_bin], weight, n)
     pairs = moments.count * (moments.count - 1) / 2
     tied_x, tied_y = (group_sums(bins.group, n, bins.count * (bins.count - 1) / 2)[0] for bins in (bins_x, bins_y))
     new = np.ones(len(group), bool)  # runs of points with the same x and y: the pairs tied in both
     new[1:] = (x_bin[1:] != x_bin[:-1]) | (y_bin[1:] != y_bin[:-1])
     start = np.flatnonzero(new)
-    run = np.add.reduceat(weight, start) if len(start) else weight[:0]
+    if weight is None:
+        run = np.diff(np.append(start, len(group)))
+    else:
+        run = np.add.reduceat(weight, start) if len(start) else weight[:0]
     tied_both = group_sums(group[start], n, run * (run - 1) / 2)[0]
     with np.errstate(invalid="ignore", divide="ignore"):
         tau = (pairs - tied_x - tied_y + tied_both - 2 * discordant) / np.sqrt((pairs - tied_x) * (pairs - tied_y))
@@ -37,10 +41,11 @@ def kendall_tau(scope: Scope) -> np.ndarray:
     return np.clip(tau, -1.0, 1.0)
 
 
-def _weighted_inversions(group: np.ndarray, rank: np.ndarray, weight: np.ndarray, n: int) -> np.ndarray:
+def _weighted_inversions(group: np.ndarray, rank: np.ndarray, weight: np.ndarray | None, n: int) -> np.ndarray:
     """Per group, Σ w_i·w_j over the pairs i before j of the same group with rank_i > rank_j.
 
-    ``group`` (P,) is sorted; ``rank`` (P,) are non-negative ints, ``weight`` (P,) int64. From the
+    ``group`` (P,) is sorted; ``rank`` (P,) are non-negative ints, ``weight`` (P,) int64 (None:
+    every weight 1, counted without weights, about twice as fast). From the
     highest bit b of the ranks down: among the elements sharing a group and the bits above b,
     every element with bit b = 0 makes an inversion with each earlier one with bit b = 1 (their
     ranks differ first at bit b). The elements are then ordered stably by bit b within those
@@ -63,15 +68,19 @@ def _weighted_inversions(group: np.ndarray, rank: np.ndarray, weight: np.ndarray
         np.not_equal(upper[1:], upper[:-1], out=starts[1:])
         first = np.maximum.accumulate(np.where(starts, index, 0))  # first element of each bucket
         is_zero = ((key >> bit) & 1) == 0
-        ones = np.where(is_zero, 0, weight)
-        ones_before = np.cumsum(ones) - ones
-        inversions += np.where(is_zero, weight * (ones_before - ones_before[first]), 0)
         zeros_before = np.cumsum(is_zero) - is_zero
         zeros_before -= zeros_before[first]  # within the bucket
+        if weight is None:  # the ones before an element in its bucket: all before it but the zeros
+            inversions += np.where(is_zero, index - first - zeros_before, 0)
+        else:
+            ones = np.where(is_zero, 0, weight)
+            ones_before = np.cumsum(ones) - ones
+            inversions += np.where(is_zero, weight * (ones_before - ones_before[first]), 0)
         bucket_starts = np.flatnonzero(starts)
         zeros_in_bucket = np.repeat(np.add.reduceat(is_zero, bucket_starts), np.diff(bucket_starts, append=len(key)))
         position = np.where(is_zero, first + zeros_before, index + zeros_in_bucket - zeros_before)
-        key, weight = _placed(key, position), _placed(weight, position)
+        key = _placed(key, position)
+        weight = None if weight is None else _placed(weight, position)
     return np.bincount(group, weights=inversions, minlength=n)
 
 
