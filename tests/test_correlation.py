@@ -18,8 +18,9 @@ from scipy import ndimage, signal, stats
 from skimage import measure
 
 from conftest import REPO, run_snakemake, write_sheet
+from nucleocyto.coloc import kendall
 from nucleocyto.coloc.costes import costes_pvalue_by_label
-from nucleocyto.coloc.grouped import average_ranks
+from nucleocyto.coloc.grouped import average_ranks, scope_pixels
 from nucleocyto.coloc.pixel import colocalisation_by_label
 from nucleocyto.coloc.scopes import COLUMNS, frame_correlations
 from nucleocyto.coloc.temporal import (
@@ -424,3 +425,19 @@ def test_lags_longer_than_the_movie_are_undefined():
     assert list(lags) == list(range(-5, 6))
     assert np.isnan(r[np.abs(lags) >= 2]).all()
     assert r[lags == 0][0] == pytest.approx(stats.pearsonr([1, 2, 4], [3, 1, 0.5]).statistic)
+
+
+@pytest.mark.parametrize("grid_per_point", [0, 10**9], ids=["bitwise", "grid"])
+def test_kendall_of_merged_points_by_either_count_equals_scipy(monkeypatch, grid_per_point):
+    """Merged integer pixels give scipy's tau-b per label whether the discordant pairs are
+    counted bit by bit or on the grid of (x, y) bins."""
+    monkeypatch.setattr(kendall, "GRID_PER_POINT", grid_per_point)
+    rng = np.random.default_rng(7)
+    for _ in range(10):
+        x = rng.integers(0, rng.integers(3, 60), (50, 64)).astype(np.uint16)
+        y = (x // 2 + rng.integers(0, rng.integers(2, 40), x.shape)).astype(np.uint16)
+        labels = rng.integers(0, 7, x.shape)
+        scope = scope_pixels(x, y, labels, np.arange(1, 7))
+        assert scope.points.weight is not None  # merged points
+        expected = [stats.kendalltau(x[labels == k], y[labels == k]).statistic for k in range(1, 7)]
+        np.testing.assert_allclose(kendall.kendall_tau(scope), expected, atol=1e-12)

@@ -139,6 +139,14 @@ def value_bins(v: np.ndarray, group: np.ndarray, n: int) -> Bins:
     return Bins(code, gs[first], vs[first].astype(np.float64), np.diff(np.append(first, m)))
 
 
+def y_columns(by: Bins, n: int) -> tuple[np.ndarray, int]:
+    """The dense grid of (x bin, y bin) pairs the points are counted on: the first y bin of each
+    group ((n,) intp; a point's column is its y bin minus its group's) and the grid's width (the
+    most y bins of a group)."""
+    y_start = group_starts(by.group, n)
+    return y_start, int(np.diff(np.append(y_start, len(by.group))).max(initial=0))
+
+
 def merge_points(bx: Bins, by: Bins, group: np.ndarray, n: int) -> Points:
     """Merge the pixels with the same group, x bin and y bin into weighted points.
 
@@ -146,8 +154,7 @@ def merge_points(bx: Bins, by: Bins, group: np.ndarray, n: int) -> Points:
     group) would be too large, as for float images and integer images of wide range.
     """
     m = len(group)
-    y_start = group_starts(by.group, n)  # first y bin of each group
-    width = int(np.diff(np.append(y_start, len(by.group))).max(initial=0))
+    y_start, width = y_columns(by, n)
     size = len(bx.group) * width
     if not m or size > DENSE_PER_PIXEL * max(m, 2**16):
         return Points(group, bx.code, by.code, None)

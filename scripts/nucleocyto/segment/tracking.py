@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
+from scipy.spatial import cKDTree
 
 from ..config import TrackParams
 from .labels import LabelledPixels, centroids, labelled_pixels
@@ -191,7 +192,7 @@ class Tracker:
         low, high = self.params.division_min_area_ratio, self.params.division_max_area_ratio
         for seen, mothers in self._open_tracks():
             reach = self.params.max_displacement_px * (self._frame - seen.frame)
-            for mother in mothers.tolist():
+            for mother in self._possible_mothers(seen, mothers, objects, track_of, reach).tolist():
                 row = int(np.flatnonzero(seen.track_of == mother)[0])
                 centre, area = seen.objects.centroids[row], seen.objects.area[row]
                 if area < self.min_cell_area_px:
@@ -209,6 +210,26 @@ class Tracker:
                     track_of[pair], parent_of[pair], taken[pair] = 0, mother, True
                     self._divided.add(mother)
 
+    def _possible_mothers(
+        self, seen: _Seen, mothers: np.ndarray, objects: FrameObjects, track_of: np.ndarray, reach: float
+    ) -> np.ndarray:
+        """The tracks of ``mothers`` (last seen in ``seen``) with at least two objects of this frame
+        that could be their daughters by size and distance: a superset of those
+        :meth:`_find_divisions` finds dividing (what it marks only removes candidates), found for
+        all tracks at once so that its per-mother loop visits few."""
+        order = np.argsort(seen.track_of)
+        rows = order[np.searchsorted(seen.track_of, mothers, sorter=order)]
+        centre, area = seen.objects.centroids[rows], seen.objects.area[rows].astype(np.float64)
+        reach = reach * (1 + 1e-9) + 1e-9  # never fewer pairs than the loop's own distance test allows
+        near = cKDTree(centre).sparse_distance_matrix(cKDTree(objects.centroids), reach, output_type="ndarray")
+        mother, daughter = near["i"].astype(np.intp), near["j"].astype(np.intp)
+        ratio = objects.area[daughter] / area[mother]
+        fits = (ratio >= self.params.division_min_area_ratio) & (ratio <= self.params.division_max_area_ratio)
+        fits &= (track_of[daughter] == 0) | (track_of[daughter] == mothers[mother])
+        fits &= objects.area[daughter] >= self.min_cell_area_px
+        counts = np.bincount(mother[fits], minlength=len(mothers))
+        return mothers[(counts >= 2) & (area >= self.min_cell_area_px)]
+
     def _costs(
         self,
         seen: _Seen,
@@ -221,8 +242,9 @@ class Tracker:
         """(candidate tracks × free objects) cost matrix and the mask of pairs allowed to link."""
         order = np.argsort(seen.track_of)
         rows = order[np.searchsorted(seen.track_of, candidates, sorter=order)]  # candidates' objects in `seen`
-        previous = seen.objects.centroids[rows]
-        distance = np.hypot(*(previous[:, None, :] - objects.centroids[free][None, :, :]).transpose(2, 0, 1))
+        previous, current = seen.objects.centroids[rows], objects.centroids[free]
+        dy, dx = (previous[:, axis, None] - current[None, :, axis] for axis in (0, 1))
+        distance = np.hypot(dy, dx)
         allowed = distance <= self.params.max_displacement_px * elapsed
         if self.params.method == "centroid":
             return distance, allowed
