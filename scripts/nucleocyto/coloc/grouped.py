@@ -116,6 +116,7 @@ def value_range(bins: Bins, n: int) -> tuple[np.ndarray, np.ndarray]:
 def value_bins(v: np.ndarray, group: np.ndarray, n: int) -> Bins:
     """Bins of the values ``v`` (m,) of pixels of groups ``group`` (m,) in ``0..n-1``."""
     m = len(v)
+    key = None  # one integer per pixel ordering by group, then value
     if np.issubdtype(v.dtype, np.integer) and np.can_cast(v.dtype, np.intp) and m:
         low, high = int(v.min()), int(v.max())
         span = high - low + 1
@@ -129,7 +130,12 @@ def value_bins(v: np.ndarray, group: np.ndarray, n: int) -> Bins:
             index[present] = np.arange(len(present))
             group_of, offset = np.divmod(present, span)
             return Bins(index[key], group_of, (offset + low).astype(np.float64), count[present])
-    order = np.argsort(v, kind="stable") if n == 1 else np.lexsort((v, group))
+        if n * span <= 2**62:
+            key = group.astype(np.int64) * span + (v.astype(np.int64) - low)
+    if key is not None or n == 1:
+        order = np.argsort(v if key is None else key, kind="stable")
+    else:
+        order = np.lexsort((v, group))
     vs, gs = v[order], group[order]
     new = np.ones(m, bool)
     new[1:] = (vs[1:] != vs[:-1]) | (gs[1:] != gs[:-1])

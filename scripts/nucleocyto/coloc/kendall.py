@@ -26,7 +26,7 @@ def kendall_tau(scope: Scope) -> np.ndarray:
     has fewer than 2 pixels or a constant channel."""
     n, bins_x, bins_y, points, moments = scope[:5]
     if points.weight is None:  # single pixels, in any order: ordered by x bin, then y bin
-        order = np.lexsort((points.y_bin, points.x_bin))
+        order = np.argsort(points.x_bin.astype(np.int64) * len(bins_y.group) + points.y_bin, kind="stable")
         group, x_bin, y_bin, weight = points.group[order], points.x_bin[order], points.y_bin[order], None
         discordant = _weighted_inversions(group, dense_ranks(bins_y, n)[y_bin], weight, n)
     else:  # merged points come ordered by x bin, then y bin (so by label, x, y)
