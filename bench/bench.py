@@ -2,7 +2,7 @@
 
 Usage::
 
-    python bench/bench.py [--frames 500] [--size 1024] [--cells 36] [--crowded-frames 20]
+    python bench/bench.py [--frames 500] [--size 1024] [--cells 36] [--crowded-frames 100]
                           [--crowded-cells 750] [--cores 2] [--samples 1000] [--workdir DIR]
                           [--keep] [--output bench/out/bench.md] [--docs docs/performance.md]
 
@@ -404,7 +404,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--frames", type=int, default=500, help="frames of the movie (default 500)")
     parser.add_argument("--size", type=int, default=1024, help="frame height and width in px (default 1024)")
     parser.add_argument("--cells", type=int, default=36, help="cells in the movie (default 36)")
-    parser.add_argument("--crowded-frames", type=int, default=20, help="frames of the crowded movie (default 20)")
+    parser.add_argument("--crowded-frames", type=int, default=100, help="frames of the crowded movie (default 100)")
     parser.add_argument(
         "--crowded-cells", type=int, default=750, help="touching cells of the crowded movie (default 750)"
     )
