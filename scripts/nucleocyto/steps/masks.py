@@ -132,13 +132,20 @@ def _open_sources(
 
 
 class FrameMasks(NamedTuple):
-    """One frame's nuclei, their description for tracking, the labelled pixels of their
-    cytoplasm and the frame's QC numbers (:func:`nucleocyto.measure.qc.frame_qc`)."""
+    """One frame's nuclei (their description for tracking, labelled pixels included), the
+    labelled pixels of their cytoplasm, the frame's (Y, X) shape and its QC numbers
+    (:func:`nucleocyto.measure.qc.frame_qc`). Only labelled pixels, no label image: a worker
+    process sends little back for a frame with few cells."""
 
-    nuclei: np.ndarray
     objects: FrameObjects
     cytoplasm: LabelledPixels
+    shape: tuple[int, int]
     qc: dict
+
+    def nuclei(self) -> np.ndarray:
+        """The (Y, X) int32 nucleus label image."""
+        identity = np.arange(int(self.objects.ids.max(initial=0)) + 1, dtype=np.int32)
+        return paint(self.objects.pixels, identity, self.shape)
 
 
 def segment_frame(
@@ -165,7 +172,7 @@ def segment_frame(
         cytoplasm = cell_rings(nuclei, params, poi)
     objects = frame_objects(nuclei)
     return FrameMasks(
-        nuclei, objects, labelled_pixels(cytoplasm), frame_qc(frame, objects.pixels, threshold, min_cell_area_px)
+        objects, labelled_pixels(cytoplasm), nuclei.shape, frame_qc(frame, objects.pixels, threshold, min_cell_area_px)
     )
 
 
@@ -222,10 +229,10 @@ def segment_stack(
         for t, masks in enumerate(frames):
             # The cytoplasm depends on pixel positions only, not on label values, so relabelling the
             # nuclei and the cytoplasm with the same track ids equals deriving it afterwards.
-            track_ids = tracker.link(masks.objects, masks.nuclei)
+            track_ids = tracker.link(masks.objects, masks.nuclei())
             track_ids = track_ids.astype(label_dtype(int(track_ids.max(initial=0))))
-            nuclei_out.write(paint(masks.objects.pixels, track_ids, masks.nuclei.shape))
-            cytoplasm_out.write(paint(masks.cytoplasm, track_ids, masks.nuclei.shape))
+            nuclei_out.write(paint(masks.objects.pixels, track_ids, masks.shape))
+            cytoplasm_out.write(paint(masks.cytoplasm, track_ids, masks.shape))
             rows.append(masks.qc)
             if masks.qc["empty"]:
                 log.warning("frame %d: empty nucleus mask; its measurements will be NaN", t)
