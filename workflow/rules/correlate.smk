@@ -13,8 +13,6 @@ rule correlate:
         "logs/correlate/{sample}.log",
     benchmark:
         "benchmarks/correlate/{sample}.tsv"
-    group:
-        "sample"
     conda:
         "../envs/nucleocyto.yaml"
     threads: 2

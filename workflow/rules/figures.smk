@@ -19,8 +19,6 @@ rule figures:
         "logs/figures/{sample}.log",
     benchmark:
         "benchmarks/figures/{sample}.tsv"
-    group:
-        "sample"
     conda:
         "../envs/nucleocyto.yaml"
     resources:

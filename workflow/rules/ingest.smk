@@ -10,8 +10,6 @@ rule ingest:
         sources="logs/ingest/{sample}.sources.json",
     benchmark:
         "benchmarks/ingest/{sample}.tsv"
-    group:
-        "sample"
     conda:
         "../envs/nucleocyto.yaml"
     threads: 2

@@ -14,8 +14,6 @@ rule kinetics:
         "logs/kinetics/{sample}.log",
     benchmark:
         "benchmarks/kinetics/{sample}.tsv"
-    group:
-        "sample"
     conda:
         "../envs/nucleocyto.yaml"
     resources:

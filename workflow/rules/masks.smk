@@ -15,8 +15,6 @@ rule masks:
         "logs/masks/{sample}.log",
     benchmark:
         "benchmarks/masks/{sample}.tsv"
-    group:
-        "sample"
     conda:
         "../envs/nucleocyto.yaml"
     threads: 2

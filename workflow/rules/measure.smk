@@ -14,8 +14,6 @@ rule measure:
         "logs/measure/{sample}.log",
     benchmark:
         "benchmarks/measure/{sample}.tsv"
-    group:
-        "sample"
     conda:
         "../envs/nucleocyto.yaml"
     threads: 2

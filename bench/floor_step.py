@@ -1,0 +1,1 @@
+# The step of bench/design_floor.smk: nothing (a dry run never runs it).
