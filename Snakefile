@@ -25,4 +25,4 @@ include: "workflow/rules/export.smk"
 
 rule all:
     input:
-        all_targets(),
+        all_outputs(),

@@ -8,8 +8,15 @@ import csv
 
 with open(config["samples"]) as sheet:
     SAMPLES = {row["sample"]: row for row in csv.DictReader(sheet, delimiter="\t")}
-TABLES = ["intensities.parquet", "correlation.parquet", "translocation.parquet", "kinetics.parquet"]
 FIGURES = ["overlay", "timecourse", "ratio", "correlation"]
+TABLES = ["qc", "lineage", "intensities", "cells", "correlation", "translocation", "kinetics", "response"]
+RESULTS = [
+    "nuclei.npy",
+    "cytoplasm.npy",
+    *(f"{table}.parquet" for table in TABLES),
+    *(f"figures/{figure}.png" for figure in FIGURES),
+    "figures/masks.gif",
+]
 
 
 def images(wildcards):
@@ -17,9 +24,9 @@ def images(wildcards):
     return [SAMPLES[wildcards.sample]["poi"], SAMPLES[wildcards.sample]["nucleus"]]
 
 
-rule all:  # as in the workflow, one file of each job no other job needs
+rule all:  # as in the workflow, every result file
     input:
-        expand("results/{sample}/figures/overlay.png", sample=SAMPLES),
+        expand("results/{sample}/{name}", sample=SAMPLES, name=RESULTS),
         "results/figures/summary.png",
         "results/figures/response.png",
 

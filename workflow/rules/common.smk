@@ -263,21 +263,6 @@ def all_outputs():
     return outputs
 
 
-def all_targets():
-    """What ``all`` asks for, one output of each job that no other job needs (the per-sample
-    figures; the summary, response and dose-response steps, which need every other job), and the
-    CSVs with ``export.csv``. A job runs when any of its outputs is missing or stale, so this
-    makes every file of :func:`all_outputs`, and the DAG is built from a file a sample instead of
-    ~25 (a dry run of 1,000 samples: seconds less)."""
-    targets = [f"results/{sample}/cells.html" for sample in SAMPLES.index]
-    targets += ["results/summary.html", "results/kinetics.html"]
-    if DOSE_RESPONSE:
-        targets.append("results/dose_response.html")
-    if config["export"]["csv"]:
-        targets += [path for path in all_outputs() if path.endswith(".csv")]
-    return targets
-
-
 # Cluster resources (docs/cluster.md): cheap callables on the decoded size of the sample's image
 # file(s), estimated from each file's first TIFF page header (nucleocyto.io.budget, without
 # tifffile) and its size, which exist before any of the sample's jobs runs (a group job's totals
