@@ -18,8 +18,8 @@ Usage::
 4. Does 1 to 3 (without the computation alone) for the crowded case: ``--crowded-frames``
    frames of the same size holding ``--crowded-cells`` touching cells.
 5. Times ``snakemake -n`` on a sheet of ``--samples`` samples pointing at tiny TIFFs, for the
-   workflow and for ``bench/design_floor.smk`` (the same jobs stripped to their files, logs and
-   benchmarks: what any workflow of this design costs Snakemake).
+   workflow and for ``bench/design_floor.smk`` (the same jobs stripped to their files, logs,
+   benchmarks and an empty script: what any workflow of this design costs Snakemake).
 6. Writes a markdown report to ``--output`` and between the ``bench`` markers of ``--docs``
    (``--docs ''`` leaves the docs alone).
 
@@ -378,8 +378,9 @@ def report(args: argparse.Namespace, results: dict) -> str:
         "### Dry run",
         "",
         f"- Dry run (`snakemake -n`) of {args.samples} samples: **{dry_run:.1f} s**. The same jobs stripped to "
-        f"what the design prescribes (per sample five jobs with their outputs, a log and a benchmark each; "
-        f"no parameters, resources or scripts: `bench/design_floor.smk`): {floor:.1f} s "
+        f"what the design prescribes (per sample six jobs, then the five across samples, with the contract's "
+        f"inputs and outputs, a log, a benchmark and an empty script each, every result file a target; no "
+        f"parameters, resources, environments or validation: `bench/design_floor.smk`): {floor:.1f} s "
         f"(**{dry_run / floor:.2f}×**).",
         "",
         "Step times are Snakemake's wall-clock `s` and `cpu_time` (process start to end: they include Python "

@@ -28,7 +28,7 @@ from nucleocyto.plots.data import (
     split_cells,
     spread,
 )
-from nucleocyto.plots.movie import mask_movie, track_colours
+from nucleocyto.plots.movie import MOVIE_FRAMES, mask_movie, track_colours
 from nucleocyto.plots.report import cell_summary, sample_table
 from nucleocyto.plots.style import PAGE_WIDTH_IN, save, time_axis
 from nucleocyto.plots.summary import summary
@@ -377,3 +377,17 @@ def test_mask_movie_follows_each_track_in_one_colour(tmp_path, movie):
     for cell_id in np.unique(nuclei[nuclei > 0]):
         edge = label_edges(nuclei) & (nuclei == cell_id)
         assert (frame[edge] == colours[cell_id]).all(axis=-1).mean() > 0.9, cell_id
+
+
+def test_mask_movie_of_a_long_movie_shows_evenly_spaced_frames(tmp_path):
+    """A movie longer than MOVIE_FRAMES gives a GIF of that many frames, first and last included
+    (its size and drawing time do not grow with the movie)."""
+    n_frames = 3 * MOVIE_FRAMES + 7
+    stack = np.zeros((n_frames, 2, 40, 40), np.uint16)
+    nuclei = np.zeros((n_frames, 40, 40), np.uint8)
+    nuclei[:, 10:20, 10:20] = 1
+    shown = mask_movie(stack, nuclei, nuclei, tmp_path / "m.gif", "long")
+    assert len(shown) == MOVIE_FRAMES and shown[0] == 0 and shown[-1] == n_frames - 1
+    assert np.diff(shown).max() - np.diff(shown).min() <= 1
+    with Image.open(tmp_path / "m.gif") as gif:
+        assert gif.n_frames == MOVIE_FRAMES

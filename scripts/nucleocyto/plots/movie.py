@@ -25,7 +25,7 @@ ENLARGE_TO_PX = 384
 REDUCE_TO_PX = 512
 
 #: Most frames in the movie; longer movies show evenly spaced frames.
-MOVIE_FRAMES = 120
+MOVIE_FRAMES = 40
 
 #: Grey levels of the POI (0 to 186 in steps of 6, leaving the bright colours to the outlines):
 #: fewer levels than the camera's keep the GIF small.
