@@ -144,7 +144,7 @@ def test_masks_of_a_frame_with_more_than_65535_nuclei_are_stored_as_int32(tmp_pa
         np.testing.assert_array_equal(stored[t], nucleus_labels(marker[t]))
 
 
-def test_threaded_steps_equal_one_thread(tmp_path):
+def test_steps_with_two_worker_processes_equal_one(tmp_path):
     poi, marker, _ = render_movie(grid_cells(6, (70, 90), seed=3), 12, (70, 90), seed=3)
     stack = np.stack([poi, marker], axis=1)
     outputs = {}

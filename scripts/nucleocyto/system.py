@@ -1,6 +1,5 @@
-"""What the steps ask of the operating system: frames walked on a pool of threads or of forked
-worker processes, pages of memory-mapped inputs released as they go, and an allocator that keeps
-freed memory.
+"""What the steps ask of the operating system: frames walked by forked worker processes, pages
+of memory-mapped inputs released as they go, and an allocator that keeps freed memory.
 
 Inputs are read through memory maps. A memory map keeps every page a process has read resident
 in that process until the map is closed, so a step walking a 2 GB stack through
@@ -21,7 +20,7 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
 
 import numpy as np
@@ -40,39 +39,30 @@ def map_frames(
     threads: int = 1,
     release: tuple[np.ndarray, ...] = (),
     every: int = RELEASE_EVERY,
-    processes: bool = False,
 ) -> Iterator[Result]:
     """Yield ``function(t)`` for ``t`` in ``range(n_frames)``, in frame order.
 
     Parameters
     ----------
     function : callable
-        Work on frame ``t``; with ``threads > 1`` it runs on worker threads (numpy, scipy and
-        scikit-image release the GIL in their inner loops, so frames overlap), so it should
-        return its results rather than write to shared state.
+        Work on frame ``t``. With ``threads > 1`` it runs in that many forked worker processes:
+        the frames' work is many NumPy calls on arrays of a cell or a frame, which hold the GIL
+        between them, so threads would barely overlap. ``function`` is inherited by the
+        workers, not pickled, and its results are pickled back (keep them small); what it reads
+        must be safe to use after a fork (memory maps, in-memory arrays, and files opened once
+        per process such as :class:`nucleocyto.io.movie.Movie`'s). An exception in a worker is
+        raised here.
     n_frames : int
     threads : int
-        Workers; at most ``2 * threads`` frames are in flight at once.
+        Worker processes; at most ``2 * threads`` frames are in flight at once.
     release : tuple of ndarray
         Arrays (usually memory maps, or views of them) whose resident pages are released every
         ``every`` frames and at the end (by each worker process too); other arrays are ignored.
-    processes : bool
-        With ``threads > 1``, work in ``threads`` forked worker processes instead of threads:
-        for work that holds the GIL (many numpy calls on small arrays), which threads cannot
-        overlap. ``function`` is inherited by the workers, not pickled, and its results are
-        pickled back; what it reads must be safe to use after a fork (memory maps, and files
-        opened once per process such as :class:`nucleocyto.io.movie.Movie`'s). An exception in
-        a worker is raised here.
 
     Progress (frames done, rate, expected finish) is logged at INFO level at most every
     :data:`PROGRESS_EVERY_S` seconds, and once at the end, so a long step is never silent.
     """
-    if threads <= 1:
-        results = map(function, range(n_frames))
-    elif processes:
-        results = _forked(function, n_frames, threads, release, every)
-    else:
-        results = _in_order(ThreadPoolExecutor(max_workers=threads), function, n_frames, 2 * threads)
+    results = map(function, range(n_frames)) if threads <= 1 else _forked(function, n_frames, threads, release, every)
     progress = Progress(n_frames)
     for done, result in enumerate(results, 1):
         yield result
@@ -127,23 +117,6 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 60:.0f} min" if seconds < 7200 else f"{seconds / 3600:.1f} h"
 
 
-def _in_order(pool: Executor, function: Callable[[int], Result], n_frames: int, depth: int) -> Iterator[Result]:
-    """``function(t)`` for every frame, in order, computed by ``pool`` (shut down at the end),
-    with at most ``depth`` frames in flight."""
-    with pool:
-        pending: deque = deque()
-        try:
-            for t in range(n_frames):
-                pending.append(pool.submit(function, t))
-                if len(pending) > depth:
-                    yield pending.popleft().result()
-            while pending:
-                yield pending.popleft().result()
-        finally:
-            for future in pending:
-                future.cancel()
-
-
 #: The work of the forked workers of :func:`_forked`: (function, arrays to release, every).
 _FORKED_WORK: tuple[Callable, tuple[np.ndarray, ...], int] | None = None
 #: Frames done by this worker process.
@@ -154,12 +127,24 @@ def _forked(
     function: Callable[[int], Result], n_frames: int, workers: int, release: tuple[np.ndarray, ...], every: int
 ) -> Iterator[Result]:
     """``function(t)`` for every frame, in order, computed by ``workers`` forked processes that
-    inherit ``function`` (set before they are forked)."""
+    inherit ``function`` (set before they are forked), with at most ``2 * workers`` frames in
+    flight."""
     global _FORKED_WORK
     _FORKED_WORK = (function, release, every)
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    context = multiprocessing.get_context("fork")
     try:
-        yield from _in_order(pool, _forked_frame, n_frames, 2 * workers)
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            pending: deque = deque()
+            try:
+                for t in range(n_frames):
+                    pending.append(pool.submit(_forked_frame, t))
+                    if len(pending) > 2 * workers:
+                        yield pending.popleft().result()
+                while pending:
+                    yield pending.popleft().result()
+            finally:
+                for future in pending:
+                    future.cancel()
     finally:
         _FORKED_WORK = None
 

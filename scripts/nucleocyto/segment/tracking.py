@@ -3,7 +3,7 @@
 A :class:`Tracker` is fed the objects of each frame in order and returns the track id of each
 label, so a movie is tracked while it is segmented and never held in memory. Describing a
 frame's objects (:func:`frame_objects`: pixels, areas, centroids) needs that frame only and runs
-on the worker threads that segment it; linking runs in frame order. Per frame:
+by the worker processes that segment it; linking runs in frame order. Per frame:
 
 1. the nuclei of the frame are matched to the tracks seen in the previous frame by an optimal
    one-to-one assignment (``scipy.optimize.linear_sum_assignment``), with the cost
@@ -46,7 +46,7 @@ class FrameObjects:
     """The labelled objects of one frame, as tracking needs them.
 
     Computed by :func:`frame_objects` from the frame alone, so frames can be described on
-    worker threads while the tracks are linked in frame order.
+    worker processes while the tracks are linked in frame order.
 
     Attributes
     ----------

@@ -6,6 +6,6 @@ and Matplotlib only for figures. Outputs are written atomically (a failed step l
 ``provenance`` is the JSON-serialisable record (rule, parameters, input checksums) stored in
 every Parquet file's metadata. The modules for per-sample steps also hold the function that
 walks the frames of a whole movie (:func:`nucleocyto.system.map_frames`: frames computed by
-worker processes or threads, delivered in order, pages of memory-mapped inputs released as it
+forked worker processes, delivered in order, pages of memory-mapped inputs released as it
 goes), so memory stays bounded whatever the movie's length.
 """

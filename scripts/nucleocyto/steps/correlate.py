@@ -109,6 +109,5 @@ def correlate_stack(
         stack.shape[0],
         threads,
         release=(stack, nuclei, cytoplasm),
-        processes=True,
     )
     return movie_table(frames, sample, frame_interval_s)[list(COLUMNS)]

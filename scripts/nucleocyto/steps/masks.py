@@ -225,7 +225,7 @@ def segment_stack(
         LabelStackWriter(tmp_cytoplasm, shape, background=threads > 1) as cytoplasm_out,
     ):
         segment = partial(_segment_frame_of, stack, params=params, sources=sources, min_px=min_cell_area_px)
-        frames = map_frames(segment, n_frames, threads, release=(stack,), processes=True)
+        frames = map_frames(segment, n_frames, threads, release=(stack,))
         for t, masks in enumerate(frames):
             # The cytoplasm depends on pixel positions only, not on label values, so relabelling the
             # nuclei and the cytoplasm with the same track ids equals deriving it afterwards.

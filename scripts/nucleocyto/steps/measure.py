@@ -58,7 +58,6 @@ def geometry_stack(nuclei: np.ndarray, cytoplasm: np.ndarray, threads: int = 1) 
         nuclei.shape[0],
         threads,
         release=(nuclei, cytoplasm),
-        processes=True,
     )
     return movie_table(frames, "", None).drop(columns=["sample", "time_s"])
 
@@ -108,5 +107,5 @@ def measure_stack(
                 log.warning("sample %s, frame %d: no background pixel outside the cells; statistics are NaN", sample, t)
             yield columns
 
-    frames = map_frames(measure, stack.shape[0], threads, release=(stack, nuclei, cytoplasm), processes=True)
+    frames = map_frames(measure, stack.shape[0], threads, release=(stack, nuclei, cytoplasm))
     return movie_table(logged(frames), sample, frame_interval_s)
