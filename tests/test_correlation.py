@@ -432,6 +432,14 @@ def test_kendall_of_merged_points_by_either_count_equals_scipy(monkeypatch, grid
     """Merged integer pixels give scipy's tau-b per label whether the discordant pairs are
     counted bit by bit or on the grid of (x, y) bins."""
     monkeypatch.setattr(kendall, "GRID_PER_POINT", grid_per_point)
+    monkeypatch.setattr(kendall, "GRID_PER_PIXEL", grid_per_point)
+    counted, grid_count = [], kendall._grid_inversions
+
+    def counting_on_the_grid(*arguments):
+        counted.append(True)
+        return grid_count(*arguments)
+
+    monkeypatch.setattr(kendall, "_grid_inversions", counting_on_the_grid)
     rng = np.random.default_rng(7)
     for _ in range(10):
         x = rng.integers(0, rng.integers(3, 60), (50, 64)).astype(np.uint16)
@@ -441,3 +449,4 @@ def test_kendall_of_merged_points_by_either_count_equals_scipy(monkeypatch, grid
         assert scope.points.weight is not None  # merged points
         expected = [stats.kendalltau(x[labels == k], y[labels == k]).statistic for k in range(1, 7)]
         np.testing.assert_allclose(kendall.kendall_tau(scope), expected, atol=1e-12)
+    assert bool(counted) == (grid_per_point > 0), "the route asked for was taken"

@@ -17,8 +17,10 @@ import numpy as np
 from .grouped import Scope, dense_ranks, group_sums, y_columns
 
 #: Discordant pairs of merged points are counted on their (x bin, y bin) grid when it has at most
-#: this many cells per point (about where that costs as much as the bitwise count).
+#: this many cells per point (about where that costs as much as the bitwise count) and at most
+#: :data:`GRID_PER_PIXEL` per pixel (its int64 array then takes at most 16 bytes per pixel).
 GRID_PER_POINT = 40
+GRID_PER_PIXEL = 2
 
 
 def kendall_tau(scope: Scope) -> np.ndarray:
@@ -32,7 +34,8 @@ def kendall_tau(scope: Scope) -> np.ndarray:
     else:  # merged points come ordered by x bin, then y bin (so by label, x, y)
         group, x_bin, y_bin, weight = points.group, points.x_bin, points.y_bin, points.weight.astype(np.int64)
         y_start, width = y_columns(bins_y, n)
-        if len(bins_x.group) * width <= GRID_PER_POINT * len(group):
+        grid = len(bins_x.group) * width
+        if grid <= GRID_PER_POINT * len(group) and grid <= GRID_PER_PIXEL * moments.count.sum():
             discordant = _grid_inversions(bins_x.group, x_bin, y_bin - y_start[group], weight, width, n)
         else:
             discordant = _weighted_inversions(group, dense_ranks(bins_y, n)[y_bin], weight, n)
@@ -67,13 +70,13 @@ def _grid_inversions(
     (n,) float64
         Exact while the sums stay below 2**53.
     """
-    counts = np.zeros((len(row_group), width), np.int64)
-    counts[row, column] = weight
-    left = np.cumsum(counts, axis=1) - counts  # Σ over earlier columns of the same row
-    below = np.cumsum(left[::-1], axis=0)[::-1]  # Σ over this and later rows, all groups
+    grid = np.zeros((len(row_group) + 1, width), np.int64)  # one array, a last row of zeros
+    grid[row, column] = weight
+    np.cumsum(grid, axis=1, out=grid)
+    grid[row, column] -= weight  # Σ over earlier columns of the same row
+    np.cumsum(grid[::-1], axis=0, out=grid[::-1])  # Σ over this and later rows, all groups
     group_end = np.searchsorted(row_group, row_group, side="right")  # first row of the next group
-    below = np.vstack([below, np.zeros((1, width), np.int64)])
-    later = below[row + 1, column] - below[group_end[row], column]  # later rows of the same group
+    later = grid[row + 1, column] - grid[group_end[row], column]  # later rows of the same group
     return np.bincount(row_group[row], weights=weight * later, minlength=n)
 
 
