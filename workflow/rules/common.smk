@@ -25,10 +25,10 @@ SCHEMAS = Path(workflow.current_basedir).parent / "schemas"
 CONFIG_SOURCE = f"config file {', '.join(map(str, workflow.configfiles))}" if workflow.configfiles else "config"
 
 
-def check_schema(records, schema_file, where):
-    """Validate each record (a dict) against a JSON schema of workflow/schemas/; the first
-    violation becomes one sentence naming `where`, the offending field and the rule it breaks."""
-    validator = Draft202012Validator(yaml.safe_load((SCHEMAS / schema_file).read_text()))
+def check_schema(records, schema, where):
+    """Validate each record (a dict) against a JSON schema (a dict, read from workflow/schemas/); the
+    first violation becomes one sentence naming `where`, the offending field and the rule it breaks."""
+    validator = Draft202012Validator(schema)
     for record in records:
         violation = next(validator.iter_errors(record), None)
         if violation is not None:
@@ -39,7 +39,7 @@ def check_schema(records, schema_file, where):
 
 
 SAMPLES_SCHEMA = yaml.safe_load((SCHEMAS / "samples.schema.yaml").read_text())
-check_schema([config], "config.schema.yaml", CONFIG_SOURCE)
+check_schema([config], yaml.safe_load((SCHEMAS / "config.schema.yaml").read_text()), CONFIG_SOURCE)
 try:
     check_config(config)
     SAMPLES = load_sample_sheet(config["samples"], SAMPLES_SCHEMA)
@@ -49,7 +49,7 @@ except ValueError as error:
     raise WorkflowError(f"{CONFIG_SOURCE}: {error}") from None
 check_schema(
     ({key: value for key, value in row.items() if pd.notna(value)} for row in SAMPLES.to_dict("records")),
-    "samples.schema.yaml",
+    SAMPLES_SCHEMA,
     f"sample sheet {config['samples']}",
 )
 
@@ -83,7 +83,7 @@ def image_inputs(wildcards):
 
 @functools.cache
 def sample_images(sample):
-    """The image file(s) of ``sample`` that can be read, sorted paths (once per sample: five of its jobs read them)."""
+    """The image file(s) of ``sample`` that can be read, sorted paths (once per sample: six of its jobs read them)."""
     unreadable = UNREADABLE.get(sample, {})
     return tuple(
         sorted(
@@ -112,7 +112,7 @@ def ingest_sources(wildcards):
 
 def mask_sources(wildcards):
     """Plain {cell: {path, channel_index} | None, nucleus_labels: [paths] | None, cell_labels: ...}
-    parameters of one sample: the images the masks step reads besides the stack."""
+    parameters of one sample: the images the masks step reads besides the movie's two channels."""
     return _mask_sources(wildcards.sample)
 
 
@@ -178,7 +178,7 @@ def sample_annotations():
     """{sample: {condition, replicate, dose, dose_unit}}: the sheet's values, '' where it gives
     none, the replicate defaulting to the sample id and the dose to None."""
     doses = SAMPLES["dose"] if "dose" in SAMPLES else pd.Series(float("nan"), index=SAMPLES.index)
-    texts = {"condition": sheet_texts("condition"), "dose_unit": sheet_texts("dose_unit")}
+    texts = {"condition": sample_conditions(), "dose_unit": sheet_texts("dose_unit")}
     texts["replicate"] = sheet_texts("replicate", default=str)
     return {
         sample: {
@@ -269,7 +269,7 @@ def all_outputs():
 # skip values that depend on not-yet-written inputs). A retry (--retries) doubles them. SLURM's
 # --cpus-per-task is the rule's threads (the executor plugin's default), so it needs no callable.
 def movie_mb(wildcards):
-    """Decoded size (MB) of a sample's image file(s) (once per sample: each of its five jobs asks
+    """Decoded size (MB) of a sample's image file(s) (once per sample: each of its six jobs asks
     twice, for mem_mb and runtime)."""
     return _movie_sizes(wildcards.sample)[0]
 

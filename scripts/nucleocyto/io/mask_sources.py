@@ -1,10 +1,9 @@
-"""The images the masks step reads besides the canonical stack: a third channel to grow whole
+"""The images the masks step reads besides the movie's two channels: a third channel to grow whole
 cells on, and label images made elsewhere (Cellpose, StarDist, ilastik, CellProfiler), each
 checked against the movie (frame count, frame size, integer labels) before anything is written."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,7 +21,8 @@ MAX_LABEL = 2**24 - 1
 
 
 class PlaneSeries:
-    """One (Y, X) plane per movie frame, read on demand from several threads at once.
+    """One (Y, X) plane per movie frame, read on demand (by forked worker processes too: the
+    openers use :class:`nucleocyto.io.per_process.PerProcess`).
 
     Parameters
     ----------
@@ -47,7 +47,6 @@ class PlaneSeries:
         labels: bool,
     ):
         self._read_plane, self._close, self._where, self._files, self._labels = read_plane, close, where, files, labels
-        self._lock = threading.Lock()
 
     def __enter__(self) -> PlaneSeries:
         return self
@@ -64,8 +63,7 @@ class PlaneSeries:
             A damaged plane, or label values below 0 or above :data:`MAX_LABEL`.
         """
         try:
-            with self._lock:
-                plane = self._read_plane(t)
+            plane = self._read_plane(t)
         except InputError as error:
             raise InputError(f"{self._where}, {error}") from None
         if not self._labels:

@@ -24,8 +24,8 @@ class Movie:
     :data:`nucleocyto.CHANNELS` order), read from the sources (see
     :class:`nucleocyto.io.sources.FrameReader`); ``movie[t, c]`` and other indices after the frame
     index select from that frame. Only the frame asked for is read, so a step holds a few frames
-    whatever the movie's length. Reading is serialised by a lock, so worker threads may share a
-    movie, and each process opens the sources for itself, so forked worker processes may too.
+    whatever the movie's length. Each process opens the sources for itself, so forked worker
+    processes may share a movie (:class:`nucleocyto.io.per_process.PerProcess`).
 
     Attributes
     ----------
@@ -58,8 +58,7 @@ class Movie:
         if not isinstance(t, (int, np.integer)):
             raise TypeError(f"a movie is read one frame at a time: index {t!r} is not a frame number")
         t = range(self.shape[0])[t]
-        with self._reader.lock:
-            frame = self._reader.get().read(t)
+        frame = self._reader.get().read(t)
         return frame[rest] if rest else frame
 
 

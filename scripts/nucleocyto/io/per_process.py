@@ -8,7 +8,6 @@ processes seeking and reading through one inherited file would read each other's
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable
 from typing import Generic, Protocol, TypeVar
 
@@ -24,25 +23,17 @@ class PerProcess(Generic[Opened]):
     """The object ``opener()`` returns, opened once in each process that calls :meth:`get`.
 
     The first object is opened at once, in the creating process, so that errors show there.
-    Threads of one process share its object.
     """
 
     def __init__(self, opener: Callable[[], Opened]):
         self._opener = opener
-        self._opened, self._pid, self._lock = opener(), os.getpid(), threading.Lock()
+        self._opened, self._pid = opener(), os.getpid()
 
     def get(self) -> Opened:
         """This process's object (opened now if this process has none yet)."""
-        if self._pid != os.getpid():  # a forked child: its parent's lock and files are not its own
-            self._lock = threading.Lock()
+        if self._pid != os.getpid():  # a forked child: its parent's files are not its own
             self._opened, self._pid = self._opener(), os.getpid()
         return self._opened
-
-    @property
-    def lock(self) -> threading.Lock:
-        """A lock of this process, for callers that serialise their reads."""
-        self.get()
-        return self._lock
 
     def close(self) -> None:
         """Close this process's object."""

@@ -25,7 +25,15 @@ from pathlib import Path
 
 from ..config import SAMPLE_ID
 from ..errors import InputError
-from ..filenames import CHANNEL_TAG, SERIES_SUFFIXES, natural_key, naturally_sorted, series_stem, time_run
+from ..filenames import (
+    CHANNEL_TAG,
+    SERIES_SUFFIXES,
+    is_image_folder,
+    natural_key,
+    naturally_sorted,
+    series_stem,
+    time_run,
+)
 from .readers import list_series, read_info
 from .vendor import VENDOR_FORMATS
 
@@ -242,7 +250,7 @@ def _image_files(folder: Path) -> list[Path]:
         relative = path.relative_to(folder).parts
         if any(part.startswith(".") for part in relative) or any(p.lower().endswith(".zarr") for p in relative[:-1]):
             continue
-        zarr = path.suffix.lower() == ".zarr" and path.is_dir()
+        zarr = is_image_folder(path)
         if zarr or (path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES):
             found.append(path)
     return naturally_sorted(found)

@@ -11,7 +11,7 @@ import pandas as pd
 from matplotlib.lines import Line2D
 
 from .data import metric_label
-from .style import PAGE_WIDTH_IN, REPLICATE_COLORS, REPLICATE_MARKERS, figure, styled
+from .style import PAGE_WIDTH_IN, REPLICATE_COLORS, REPLICATE_MARKERS, figure, styled, time_unit
 
 #: Panels per row.
 COLUMNS = 3
@@ -176,4 +176,4 @@ def _condition(ax, i: int, rows: pd.DataFrame, metric: str, scale: float, styles
 def _time_scale(seconds: pd.Series) -> tuple[float, str]:
     """(seconds per unit, unit) for times in seconds: minutes when the median is 5 min or more."""
     median = float(np.nanmedian(seconds.astype(float))) if seconds.notna().any() else 0.0
-    return (60.0, "min") if abs(median) >= 300 else (1.0, "s")
+    return time_unit(abs(median))
