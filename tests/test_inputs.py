@@ -175,6 +175,31 @@ def test_compressed_tiffs_are_read(tmp_path, movie, codec):
     np.testing.assert_array_equal(stack, movie)
 
 
+@pytest.mark.parametrize("byteorder", ["<", ">"])
+def test_uncompressed_planes_read_from_the_file_equal_tifffiles_decoding(tmp_path, movie, byteorder):
+    path = tmp_path / "plain.tif"
+    tifffile.imwrite(path, movie, byteorder=byteorder, photometric="minisblack", metadata={"axes": "TCYX"})
+    with tifffile.TiffFile(path) as tif:
+        decoded = [page.asarray() for page in tif.pages]
+    with tiff.TiffPlanes(tiff.read_info(path)) as planes:
+        read = [planes.read(t, c) for t in range(movie.shape[0]) for c in range(movie.shape[1])]
+    assert all(plane.dtype == np.dtype("=u2") for plane in read)
+    np.testing.assert_array_equal(read, decoded)
+
+
+def test_a_tiff_cut_short_after_it_was_described_names_the_plane(tmp_path, movie):
+    path = tmp_path / "plain.tif"
+    tifffile.imwrite(path, movie, photometric="minisblack", metadata={"axes": "TCYX"})
+    with tifffile.TiffFile(path) as tif:
+        half_of_the_last_plane = tif.series[0].dataoffset + movie.nbytes - movie[0, 0].nbytes // 2
+    with tiff.TiffPlanes(tiff.read_info(path)) as planes:
+        with open(path, "r+b") as handle:
+            handle.truncate(half_of_the_last_plane)
+        np.testing.assert_array_equal(planes.read(3, 1), movie[3, 1])
+        with pytest.raises(InputError, match=r"plane 9 cannot be read \(the file ends at byte \d+\); the TIFF is damaged"):
+            planes.read(4, 1)
+
+
 @pytest.mark.parametrize("planar", ["separate", "contig"])
 def test_multi_sample_pages_are_channels(tmp_path, movie, planar):
     path = tmp_path / "samples.tif"

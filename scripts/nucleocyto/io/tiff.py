@@ -5,8 +5,9 @@ Every series of the file is listed (OME-TIFF positions, Micro-Manager positions,
 "shaped" series, a thumbnail beside a movie, pages of other sizes), so a file of several series
 is never read as one of them silently (:func:`nucleocyto.io.images.choose_series`). Multi-sample
 pages (planar-separate ``SYX`` or interleaved ``YXS``) are channels unless they are 8-bit RGB
-colour. Planes are read page by page (``TiffFile.asarray(key=..., series=...)``), so a movie
-larger than memory can be walked frame by frame. Compressed files (LZW, zstd, JPEG-2000, LERC,
+colour. Planes are read one at a time, so a movie larger than memory can be walked frame by frame:
+uncompressed planes stored one after another straight from the file at their offset, others
+page by page (``TiffFile.asarray(key=..., series=...)``). Compressed files (LZW, zstd, JPEG-2000, LERC,
 ...) are decoded by imagecodecs.
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
+import os
 import re
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
@@ -196,6 +198,12 @@ class TiffPlanes:
         self._lead_shape = info.shape[: len(self._lead)]
         self._sample_axis = page_axes.find("S") if "S" in page_axes else None
         self._page: tuple[int, np.ndarray] | None = None
+        keyframe = self._series.keyframe
+        raw = self._series.dataoffset is not None and keyframe.is_memmappable and page_axes == "YX"
+        #: File offset of the first plane when the planes lie uncompressed one after another.
+        self._raw_offset: int | None = self._series.dataoffset if raw else None
+        self._page_dtype = np.dtype(self._series.dtype).newbyteorder(self._tif.byteorder)
+        self._page_shape = tuple(keyframe.shape)
 
     def __enter__(self) -> TiffPlanes:
         return self
@@ -212,8 +220,14 @@ class TiffPlanes:
         return int(np.ravel_multi_index(position, self._lead_shape)) if self._lead else 0
 
     def read(self, frame: int, channel: int) -> np.ndarray:
-        """Plane of ``frame`` and ``channel`` as a native-byte-order (Y, X) array."""
+        """Plane of ``frame`` and ``channel`` as a native-byte-order (Y, X) array.
+
+        Uncompressed planes stored one after another are read with one system call each,
+        straight from the file (no page is parsed); others are decoded by tifffile.
+        """
         index = self.page_index(frame, channel)
+        if self._raw_offset is not None:
+            return self._read_raw(index)
         if self._page is None or self._page[0] != index:
             try:
                 self._page = index, self._tif.asarray(key=index, series=self._series)
@@ -223,6 +237,18 @@ class TiffPlanes:
                 ) from None
         page = self._page[1]
         plane = page if self._sample_axis is None else np.take(page, channel, axis=self._sample_axis)
+        return plane.astype(plane.dtype.newbyteorder("="), copy=False)
+
+    def _read_raw(self, index: int) -> np.ndarray:
+        """Page ``index`` of a series of contiguous uncompressed (Y, X) pages, read in place."""
+        plane = np.empty(self._page_shape, self._page_dtype)
+        offset = self._raw_offset + index * plane.nbytes
+        got = os.preadv(self._tif.filehandle.fileno(), [plane.data.cast("B")], offset)
+        if got != plane.nbytes:
+            raise InputError(
+                f"{self.info.path}: plane {index} cannot be read (the file ends at byte {offset + got}); "
+                "the TIFF is damaged."
+            )
         return plane.astype(plane.dtype.newbyteorder("="), copy=False)
 
 
