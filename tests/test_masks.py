@@ -10,7 +10,9 @@ from skimage.measure import label
 from skimage.morphology import dilation, disk
 from skimage.segmentation import expand_labels
 
-from nucleocyto.segment.nuclei import nucleus_labels
+from nucleocyto.measure.qc import saturated_fraction
+from nucleocyto.segment.labels import labelled_pixels, narrowed, paint
+from nucleocyto.segment.nuclei import connected_objects, level_counts, nucleus_labels, threshold_value
 from nucleocyto.segment.rings import ring_labels
 
 
@@ -54,6 +56,29 @@ def test_nucleus_labels_classic_threshold():
     frame = rng.integers(0, 4000, (50, 60)).astype(np.uint16)
     expected = label(frame > threshold_otsu(frame))
     np.testing.assert_array_equal(nucleus_labels(frame), expected)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_objects_labelled_row_by_row_equal_skimage_label(seed):
+    rng = np.random.default_rng(seed)
+    mask = random_nuclei(seed, (96, 40)) > 0
+    mask[rng.integers(0, 96, 30)] = False  # empty rows, some single ones between objects
+    if seed % 3 == 0:
+        mask[-1, rng.integers(0, 40, 5)] = True  # objects on the last row
+    if seed % 4 == 0:
+        mask[rng.integers(0, 96, 60), rng.integers(0, 40, 60)] = True  # most rows occupied
+    np.testing.assert_array_equal(connected_objects(mask), label(mask))
+
+
+@pytest.mark.parametrize("dtype, high", [(np.uint8, 255), (np.uint16, 65_535), (np.uint16, 300)])
+def test_otsu_and_saturation_from_level_counts_equal_the_image_routes(dtype, high):
+    rng = np.random.default_rng(high)
+    frame = rng.integers(3, high, (70, 50)).astype(dtype)  # below high
+    frame[:4, :4] = high
+    counts = level_counts(frame)
+    assert threshold_value(frame, "otsu", counts) == threshold_otsu(frame)
+    assert saturated_fraction(frame, counts) == saturated_fraction(frame) == 16 / frame.size
+    assert level_counts(frame.astype(np.int16)) is None and level_counts(frame.astype(np.float32)) is None
 
 
 def test_constant_frame_has_no_nucleus():
@@ -150,3 +175,15 @@ def test_feature_transform_breaks_ties_by_column_then_row():
             ties += len(nearest) > 1
             assert (col, row) == nearest[0]
     assert ties > 100
+
+
+def test_narrowed_pixels_are_the_same_pixels_in_fewer_bytes():
+    nuclei = random_nuclei(3, (300, 300))
+    pixels = labelled_pixels(nuclei)
+    narrow = narrowed(pixels)
+    assert narrow.index.dtype == np.int32 and narrow.labels.dtype == np.uint8
+    np.testing.assert_array_equal(narrow.index, pixels.index)
+    np.testing.assert_array_equal(narrow.labels, pixels.labels)
+    np.testing.assert_array_equal(paint(narrow, np.arange(nuclei.max() + 1), nuclei.shape), nuclei)
+    many = narrowed(pixels._replace(labels=pixels.labels + 300))
+    assert many.labels.dtype == np.uint16 and (many.labels == pixels.labels + 300).all()

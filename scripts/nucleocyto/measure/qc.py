@@ -8,6 +8,8 @@ counts of nuclei that jump between frames.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -34,14 +36,24 @@ QC_COLUMNS = (
 MIN_COUNT_JUMP = 3
 
 
-def saturated_fraction(image: np.ndarray) -> float:
+def saturated_fraction(image: np.ndarray, counts: np.ndarray | None = None) -> float:
     """Fraction of the pixels of ``image`` equal to its maximum: a detector that clips piles
-    pixels up at one value. 0 for a constant image (nothing to compare)."""
+    pixels up at one value. 0 for a constant image (nothing to compare). ``counts``, the pixels
+    at each level 0..max (:func:`nucleocyto.segment.nuclei.level_counts`), gives it without a
+    pass over the image."""
+    if counts is not None:
+        return 0.0 if np.count_nonzero(counts) < 2 else float(counts[-1] / image.size)
     high = image.max()
     return 0.0 if high == image.min() else float(np.count_nonzero(image == high) / image.size)
 
 
-def frame_qc(frame: np.ndarray, nuclei: LabelledPixels, threshold: float, min_cell_area_px: int) -> dict:
+def frame_qc(
+    frame: np.ndarray,
+    nuclei: LabelledPixels,
+    threshold: float,
+    min_cell_area_px: int,
+    counts: Mapping[int, np.ndarray | None] = {},
+) -> dict:
     """QC numbers of one frame.
 
     Parameters
@@ -54,6 +66,9 @@ def frame_qc(frame: np.ndarray, nuclei: LabelledPixels, threshold: float, min_ce
         Threshold that made the nuclei (counts; NaN for label images made elsewhere).
     min_cell_area_px : int
         Fewest pixels of a nucleus counted as a cell.
+    counts : mapping, optional
+        Channel index -> the level counts of that channel (:func:`saturated_fraction`), for the
+        channels whose counts the caller has.
 
     Returns
     -------
@@ -75,7 +90,7 @@ def frame_qc(frame: np.ndarray, nuclei: LabelledPixels, threshold: float, min_ce
         "nuclei": len(counted),
         "nucleus_area_median_px": float(np.median(counted)) if len(counted) else np.nan,
         "nucleus_coverage": len(nuclei.index) / pixels,
-        **{f"{channel}_saturated": saturated_fraction(frame[c]) for c, channel in enumerate(CHANNELS)},
+        **{f"{channel}_saturated": saturated_fraction(frame[c], counts.get(c)) for c, channel in enumerate(CHANNELS)},
         "empty": len(area) == 0,
     }
 

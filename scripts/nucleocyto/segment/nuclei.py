@@ -28,7 +28,17 @@ THRESHOLDS = {name: getattr(filters, f"threshold_{name}") for name in THRESHOLD_
 MAX_HISTOGRAM_LEVELS = 1 << 16
 
 
-def threshold_value(image: np.ndarray, method: str | float) -> float:
+def level_counts(image: np.ndarray) -> np.ndarray | None:
+    """The pixels of ``image`` at each level 0..max (``np.bincount`` of its values, int64) for an
+    8- or 16-bit unsigned image; None for other types. One pass gives Otsu's threshold
+    (:func:`threshold_value`) and the saturated fraction
+    (:func:`nucleocyto.measure.qc.saturated_fraction`) of a frame."""
+    if image.dtype.kind != "u" or image.dtype.itemsize > 2:
+        return None
+    return np.bincount(image.ravel())
+
+
+def threshold_value(image: np.ndarray, method: str | float, counts: np.ndarray | None = None) -> float:
     """Threshold of ``image`` by a named method, or ``method`` itself when it is a number.
 
     Parameters
@@ -36,6 +46,9 @@ def threshold_value(image: np.ndarray, method: str | float) -> float:
     image : (Y, X) ndarray of int or float
     method : str or float
         A key of :data:`THRESHOLDS` or a manual threshold (same units as ``image``).
+    counts : ndarray, optional
+        :func:`level_counts` of ``image`` when the caller has it: Otsu's threshold is then
+        computed from it (the histogram scikit-image would build) without another pass.
 
     Notes
     -----
@@ -47,6 +60,8 @@ def threshold_value(image: np.ndarray, method: str | float) -> float:
     """
     if not isinstance(method, str):
         return float(method)
+    if method == "otsu" and counts is not None and np.count_nonzero(counts) > 1:
+        return float(THRESHOLDS[method](hist=(counts, np.arange(counts.size))))
     if image.dtype.kind in "ui" and int(image.max()) - int(image.min()) >= MAX_HISTOGRAM_LEVELS:
         if method in ("otsu", "yen"):
             return float(THRESHOLDS[method](hist=np.unique(image, return_counts=True)[::-1]))
@@ -59,7 +74,9 @@ def nucleus_labels(frame: np.ndarray, params: MaskParams = MaskParams()) -> np.n
     return segment_nuclei(frame, params)[0]
 
 
-def segment_nuclei(frame: np.ndarray, params: MaskParams = MaskParams()) -> tuple[np.ndarray, float]:
+def segment_nuclei(
+    frame: np.ndarray, params: MaskParams = MaskParams(), counts: np.ndarray | None = None
+) -> tuple[np.ndarray, float]:
     """Label the nuclei of one nuclear-marker frame.
 
     Parameters
@@ -68,6 +85,8 @@ def segment_nuclei(frame: np.ndarray, params: MaskParams = MaskParams()) -> tupl
         Raw nuclear-marker intensities.
     params : MaskParams
         With the defaults, the classic method.
+    counts : ndarray, optional
+        :func:`level_counts` of ``frame``, when the caller has it (used without smoothing).
 
     Returns
     -------
@@ -80,16 +99,34 @@ def segment_nuclei(frame: np.ndarray, params: MaskParams = MaskParams()) -> tupl
     """
     image = frame
     if params.smooth_sigma_px > 0:
-        image = ndimage.gaussian_filter(frame.astype(np.float64), params.smooth_sigma_px)
-    if image.min() == image.max():
+        image, counts = ndimage.gaussian_filter(frame.astype(np.float64), params.smooth_sigma_px), None
+    if (np.count_nonzero(counts) < 2) if counts is not None else (image.min() == image.max()):
         return np.zeros(frame.shape, LABEL_DTYPE), float("nan")
-    threshold = threshold_value(image, params.threshold)
+    threshold = threshold_value(image, params.threshold, counts)
     mask = image > threshold
     if params.fill_holes:
         mask = ndimage.binary_fill_holes(mask)
-    labels = split_touching(mask, params.split_depth_px) if params.split_touching else label(mask)
+    labels = split_touching(mask, params.split_depth_px) if params.split_touching else connected_objects(mask)
     cleaned = _clean(labels, params)
     return cleaned.astype(LABEL_DTYPE, copy=False), float(threshold)
+
+
+def connected_objects(mask: np.ndarray) -> np.ndarray:
+    """``skimage.measure.label(mask)``: the 8-connected objects of a (Y, X) bool mask, numbered
+    1..n in raster order (int32 image), labelling only the rows that hold mask pixels.
+
+    Rows without a mask pixel separate the objects above them from those below, so the runs of
+    occupied rows, each followed by one empty row, are labelled as one shorter image: the same
+    objects in the same raster order. A frame whose rows are mostly occupied is labelled whole.
+    """
+    rows = mask.any(axis=1)
+    if np.count_nonzero(rows) > mask.shape[0] // 2:
+        return label(mask).astype(LABEL_DTYPE, copy=False)
+    kept = rows.copy()
+    kept[1:] |= rows[:-1]
+    labels = np.zeros(mask.shape, LABEL_DTYPE)
+    labels[kept] = label(mask[kept])
+    return labels
 
 
 def split_touching(mask: np.ndarray, depth: float = 2.0) -> np.ndarray:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import NamedTuple
@@ -26,8 +26,8 @@ from ..io.stacks import LabelStackWriter, label_dtype, read_metadata
 from ..io.tables import movie_table, write_parquet
 from ..measure.qc import frame_qc, qc_table, qc_warnings
 from ..segment.cells import cell_labels, cells_from_labels, cytoplasm_labels
-from ..segment.labels import LabelledPixels, labelled_pixels, paint
-from ..segment.nuclei import segment_nuclei
+from ..segment.labels import LabelledPixels, labelled_pixels, narrowed, paint
+from ..segment.nuclei import level_counts, segment_nuclei
 from ..segment.rings import cell_rings
 from ..segment.tracking import FrameObjects, Tracker, frame_objects
 from ..system import map_frames
@@ -134,8 +134,9 @@ def _open_sources(
 class FrameMasks(NamedTuple):
     """One frame's nuclei (their description for tracking, labelled pixels included), the
     labelled pixels of their cytoplasm, the frame's (Y, X) shape and its QC numbers
-    (:func:`nucleocyto.measure.qc.frame_qc`). Only labelled pixels, no label image: a worker
-    process sends little back for a frame with few cells."""
+    (:func:`nucleocyto.measure.qc.frame_qc`). Only labelled pixels, no label image, and those
+    :func:`nucleocyto.segment.labels.narrowed`: a worker process sends little back for a frame
+    with few cells."""
 
     objects: FrameObjects
     cytoplasm: LabelledPixels
@@ -143,9 +144,9 @@ class FrameMasks(NamedTuple):
     qc: dict
 
     def nuclei(self) -> np.ndarray:
-        """The (Y, X) int32 nucleus label image."""
-        identity = np.arange(int(self.objects.ids.max(initial=0)) + 1, dtype=np.int32)
-        return paint(self.objects.pixels, identity, self.shape)
+        """The (Y, X) nucleus label image, in the narrowest dtype of a label stack."""
+        highest = int(self.objects.ids.max(initial=0))
+        return paint(self.objects.pixels, np.arange(highest + 1, dtype=label_dtype(highest)), self.shape)
 
 
 def segment_frame(
@@ -158,10 +159,13 @@ def segment_frame(
     ``params.cytoplasm`` is ``"cell"`` (cells grown on the POI or the cell channel from the
     nuclei of at least ``min_cell_area_px`` pixels), else the ring.
     """
+    counts = {}
     if sources.nucleus_labels is not None:
         nuclei, threshold = sources.nucleus_labels.read(t), float("nan")
     else:
-        nuclei, threshold = segment_nuclei(np.asarray(frame[MARKER]), params)
+        marker = np.asarray(frame[MARKER])
+        counts[MARKER] = level_counts(marker)
+        nuclei, threshold = segment_nuclei(marker, params, counts[MARKER])
     if sources.cell_labels is not None:
         cytoplasm = cytoplasm_labels(cells_from_labels(nuclei, sources.cell_labels.read(t)), nuclei)
     elif params.cytoplasm == "cell":
@@ -171,9 +175,9 @@ def segment_frame(
         poi = np.asarray(frame[POI]) if params.ring_poi_threshold != "none" else None
         cytoplasm = cell_rings(nuclei, params, poi)
     objects = frame_objects(nuclei)
-    return FrameMasks(
-        objects, labelled_pixels(cytoplasm), nuclei.shape, frame_qc(frame, objects.pixels, threshold, min_cell_area_px)
-    )
+    qc = frame_qc(frame, objects.pixels, threshold, min_cell_area_px, counts)
+    objects = replace(objects, pixels=narrowed(objects.pixels))
+    return FrameMasks(objects, narrowed(labelled_pixels(cytoplasm)), nuclei.shape, qc)
 
 
 def _segment_frame_of(stack: np.ndarray, t: int, params: MaskParams, sources: MaskSources, min_px: int) -> FrameMasks:
