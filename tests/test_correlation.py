@@ -366,7 +366,7 @@ def test_real_movie_temporal_correlation(real_movie):
     poi, marker = (tifffile.imread(path) for path in real_movie)
     nuclei = np.stack([nucleus_labels(frame) for frame in marker])
     rings = np.stack([ring_labels(frame) for frame in nuclei])
-    intensities = measure_stack(np.stack([poi, marker], axis=1), nuclei, rings, "nls", 60.0)
+    intensities = measure_stack(np.stack([poi, marker], axis=1), nuclei, rings, "nls", 60.0).intensities
     table = temporal_correlations(cell_table(intensities), "nls", 60.0, "linear", 5).set_index("cell_id")
     masks = {"nucleus": nuclei > 0, "cytoplasm": rings > 0}
     classic = {region: np.array([p[m].mean() for p, m in zip(poi, mask)]) for region, mask in masks.items()}

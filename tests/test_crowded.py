@@ -90,7 +90,7 @@ def test_each_cell_keeps_one_id_and_follows_the_truth(movie, tmp_path, method):
     nuclei, cytoplasm = segment(stack, tmp_path, MaskParams(split_touching=True), tracking)
     assert identity_accuracy(nuclei, truth) == 1.0
     assert nuclei.max() == truth["cell"].nunique(), "no spurious tracks"
-    intensities = measure_stack(stack, nuclei, cytoplasm, "crowded", None)
+    intensities = measure_stack(stack, nuclei, cytoplasm, "crowded", None).intensities
     assert nuclear_r(intensities, nuclei, truth).min() >= 0.99
 
 

@@ -48,7 +48,7 @@ def analyse(poi: np.ndarray, marker: np.ndarray, sample: str) -> dict:
     stack = np.stack([poi, marker], axis=1)
     nuclei = np.stack([nucleus_labels(frame) for frame in marker])
     cytoplasm = np.stack([ring_labels(frame) for frame in nuclei])
-    intensities = measure_stack(stack, nuclei, cytoplasm, sample, INTERVAL_S)
+    intensities = measure_stack(stack, nuclei, cytoplasm, sample, INTERVAL_S).intensities
     cells, pooled = split_cells(cell_table(intensities))
     return {
         "stack": stack,

@@ -155,7 +155,7 @@ def test_steps_with_two_worker_processes_equal_one(tmp_path):
         outputs[threads] = (
             counts,
             labels,
-            measure_stack(stack, *labels, "s", 2.0, threads=threads),
+            measure_stack(stack, *labels, "s", 2.0, threads=threads).intensities,
             correlate_stack(stack, *labels, "s", 2.0, shuffles=5, threads=threads),  # seeded per frame
         )
     assert outputs[1][0] == outputs[2][0] and max(outputs[1][0]) == 6

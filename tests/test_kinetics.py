@@ -40,7 +40,7 @@ def measured_cells(cells: list[Cell], optics: Optics, seed: int, tmp_path, n_fra
     paths = tmp_path / f"nuclei{seed}.npy", tmp_path / f"cytoplasm{seed}.npy"
     segment_stack(stack, *paths, MaskParams(), TrackParams())
     nuclei, cytoplasm = np.load(paths[0]), np.load(paths[1])
-    table = cell_table(measure_stack(stack, nuclei, cytoplasm, f"movie{seed}", INTERVAL_S, CAMERA))
+    table = cell_table(measure_stack(stack, nuclei, cytoplasm, f"movie{seed}", INTERVAL_S, CAMERA).intensities)
     ids = [int(nuclei[0, round(c.y), round(c.x)]) for c in cells]
     assert 0 not in ids and len(set(ids)) == len(cells), "every true cell is one tracked nucleus"
     return table, ids
@@ -212,7 +212,7 @@ def dose_movie(tmp_path, shuttle: float, seed: int) -> pd.DataFrame:
     stack = np.stack([poi, marker], axis=1)
     paths = tmp_path / f"n{seed}.npy", tmp_path / f"c{seed}.npy"
     segment_stack(stack, *paths, MaskParams(), TrackParams())
-    table = cell_table(measure_stack(stack, np.load(paths[0]), np.load(paths[1]), f"s{seed}", 30.0, CAMERA))
+    table = cell_table(measure_stack(stack, np.load(paths[0]), np.load(paths[1]), f"s{seed}", 30.0, CAMERA).intensities)
     return movie_kinetics(table, f"s{seed}", Window(16, 3.0, 3), KineticsParams(response="nucleus_mean"), 30.0)
 
 

@@ -47,7 +47,9 @@ def test_table_order_and_types_whatever_the_label_type(movie):
     stack, nuclei, cytoplasm, _ = movie
     nuclei, cytoplasm = nuclei.copy(), cytoplasm.copy()
     nuclei[3], cytoplasm[3] = 0, 0
-    tables = [measure_stack(stack, nuclei.astype(t), cytoplasm.astype(t), "s", 30.0) for t in STORED_LABEL_DTYPES]
+    tables = [
+        measure_stack(stack, nuclei.astype(t), cytoplasm.astype(t), "s", 30.0).intensities for t in STORED_LABEL_DTYPES
+    ]
     table = tables[0]
     for other in tables[1:]:
         pd.testing.assert_frame_equal(table, other)
@@ -99,7 +101,9 @@ def test_background_subtraction_recovers_the_true_nc_ratio(movie):
     truth = truth.assign(cell_id=centre, ratio=truth["nucleus_poi"] / truth["cytoplasm_poi"])
     errors = {}
     for method in ("none", "median_outside"):
-        table = measure_stack(stack, nuclei, cytoplasm, "s", 30.0, BackgroundParams(method=method, dilate_px=8))
+        table = measure_stack(
+            stack, nuclei, cytoplasm, "s", 30.0, BackgroundParams(method=method, dilate_px=8)
+        ).intensities
         cells = cell_table(table)
         cells = cells[cells["cell_id"] > 0].merge(truth, on=["frame", "cell_id"], validate="one_to_one")
         assert len(cells) == 12 * 4
@@ -111,7 +115,7 @@ def test_no_background_pixel_gives_nan_and_a_warning(movie, caplog):
     stack, nuclei, cytoplasm, _ = movie
     params = BackgroundParams(method="median_outside", dilate_px=200)
     with caplog.at_level(logging.WARNING):
-        table = measure_stack(stack[:2], nuclei[:2], cytoplasm[:2], "s", None, params)
+        table = measure_stack(stack[:2], nuclei[:2], cytoplasm[:2], "s", None, params).intensities
     assert table["background"].isna().all() and table["mean"].isna().all()
     assert "no background pixel" in caplog.text
 
@@ -119,7 +123,7 @@ def test_no_background_pixel_gives_nan_and_a_warning(movie, caplog):
 def test_cell_table_ratios(movie):
     stack, nuclei, cytoplasm, _ = movie
     fixed = BackgroundParams(method="fixed", fixed={"poi": 100, "marker": 0})
-    table = measure_stack(stack, nuclei, cytoplasm, "s", 30.0, fixed)
+    table = measure_stack(stack, nuclei, cytoplasm, "s", 30.0, fixed).intensities
     cells = cell_table(table)
     assert len(cells) == 12 * (4 + 1)
     poi = table[table["channel"] == "poi"].set_index(["frame", "cell_id", "region"])
@@ -141,12 +145,14 @@ def test_cell_table_ratios(movie):
 def test_ratio_undefined_when_a_mean_is_not_positive(movie):
     stack, nuclei, cytoplasm, _ = movie
     too_much = BackgroundParams(method="fixed", fixed={"poi": 1e6, "marker": 0})
-    cells = cell_table(measure_stack(stack[:1], nuclei[:1], cytoplasm[:1], "s", None, too_much))
+    cells = cell_table(measure_stack(stack[:1], nuclei[:1], cytoplasm[:1], "s", None, too_much).intensities)
     assert (cells["poi_cytoplasm_mean"] < 0).all()
     assert cells[["nc_ratio", "cn_ratio"]].isna().all().all()
 
 
 def test_empty_frame_has_a_nan_pooled_row(movie):
     stack, nuclei, cytoplasm, _ = movie
-    cells = cell_table(measure_stack(stack[:1], np.zeros_like(nuclei[:1]), np.zeros_like(cytoplasm[:1]), "s", None))
+    cells = cell_table(
+        measure_stack(stack[:1], np.zeros_like(nuclei[:1]), np.zeros_like(cytoplasm[:1]), "s", None).intensities
+    )
     assert list(cells["cell_id"]) == [0] and pd.isna(cells["nc_ratio"].iloc[0])

@@ -52,7 +52,7 @@ def cn_errors(stack: np.ndarray, truth: pd.DataFrame, tmp_path, cytoplasm: str) 
     paths = tmp_path / f"{cytoplasm}_nuclei.npy", tmp_path / f"{cytoplasm}_cytoplasm.npy"
     segment_stack(stack, *paths, MaskParams(cytoplasm=cytoplasm), TrackParams())
     nuclei, rest = (np.load(path) for path in paths)
-    cells = cell_table(measure_stack(stack, nuclei, rest, "truth", None, BACKGROUND))
+    cells = cell_table(measure_stack(stack, nuclei, rest, "truth", None, BACKGROUND).intensities)
     measured = truth.assign(cell_id=own_ids(nuclei, truth)[0]).merge(cells, on=["frame", "cell_id"], how="left")
     assert len(measured) == len(truth)
     return (measured["cn_ratio"] / measured["cn_true"] - 1).abs().fillna(np.inf)

@@ -5,19 +5,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..segment.labels import centroids, labelled_pixels, on_border
+from ..segment.labels import LabelledPixels, centroids, on_border
 
 #: Columns of :func:`frame_geometry`, in order.
 GEOMETRY_COLUMNS = ("cell_id", "centroid_y_px", "centroid_x_px", "touches_border")
 
 
-def frame_geometry(nuclei: np.ndarray, cytoplasm: np.ndarray) -> dict[str, np.ndarray]:
+def frame_geometry(nuclei: LabelledPixels, cytoplasm: LabelledPixels, shape: tuple[int, int]) -> dict[str, np.ndarray]:
     """Geometry of every cell of one frame.
 
     Parameters
     ----------
-    nuclei, cytoplasm : (Y, X) ndarray of int
-        Label images (cytoplasm k belongs to nucleus k).
+    nuclei, cytoplasm : LabelledPixels
+        The labelled pixels of the frame's label images
+        (:func:`nucleocyto.segment.labels.labelled_pixels`; cytoplasm k belongs to nucleus k).
+    shape : (int, int)
+        (Y, X) size of the frame.
 
     Returns
     -------
@@ -26,11 +29,10 @@ def frame_geometry(nuclei: np.ndarray, cytoplasm: np.ndarray) -> dict[str, np.nd
         (row, column) centroid of the nucleus in px (float64, pixel centres at integers) and
         ``touches_border`` (bool: a nucleus or cytoplasm pixel on the edge of the frame).
     """
-    pixels = labelled_pixels(nuclei)
-    ids = np.flatnonzero(np.bincount(pixels.labels))
-    centre = centroids(pixels, nuclei.shape[1], ids)
+    ids = np.flatnonzero(np.bincount(nuclei.labels))
+    centre = centroids(nuclei, shape[1], ids)
     touching = np.zeros(len(ids), bool)
-    for border in (on_border(pixels, nuclei.shape), on_border(labelled_pixels(cytoplasm), nuclei.shape)):
+    for border in (on_border(nuclei, shape), on_border(cytoplasm, shape)):
         known = ids < len(border)
         touching[known] |= border[ids[known]]
     return {

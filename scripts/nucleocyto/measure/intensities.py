@@ -6,12 +6,13 @@ An optional background (per frame and channel) is subtracted from mean, median a
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 
 import numpy as np
 
 from .. import CHANNELS, REGIONS
 from ..config import BackgroundParams
-from ..segment.labels import labelled_pixels
+from ..segment.labels import LabelledPixels, labelled_pixels
 from .stats import label_stats
 
 #: (region, channel) of the rows of each cell, in table order (sorted, as the table is).
@@ -73,6 +74,7 @@ def measure_frame(
     cytoplasm: np.ndarray,
     background: BackgroundParams = BackgroundParams(),
     median: str = "numpy",
+    pixels: Mapping[str, LabelledPixels] | None = None,
 ) -> dict[str, np.ndarray]:
     """Statistics of every cell × region × channel of one frame, as table columns.
 
@@ -86,6 +88,9 @@ def measure_frame(
         Background subtracted from mean, median and sum (``sum - background × area_px``).
     median : str
         Definition of the median (:data:`nucleocyto.measure.stats.MEDIANS`).
+    pixels : mapping, optional
+        ``nucleus`` and ``cytoplasm``: the labelled pixels of ``nuclei`` and ``cytoplasm``
+        (:func:`nucleocyto.segment.labels.labelled_pixels`), when the caller has them.
 
     Returns
     -------
@@ -97,7 +102,8 @@ def measure_frame(
         ``cell_id`` 0, NaN statistics, ``area_px`` 0 and ``mask_empty`` True.
     """
     levels = frame_background(frame, nuclei, cytoplasm, background)
-    pixels = {"nucleus": labelled_pixels(nuclei), "cytoplasm": labelled_pixels(cytoplasm)}
+    if pixels is None:
+        pixels = {"nucleus": labelled_pixels(nuclei), "cytoplasm": labelled_pixels(cytoplasm)}
     ids = np.flatnonzero(np.bincount(pixels["nucleus"].labels))
     empty = len(ids) == 0
     if empty:

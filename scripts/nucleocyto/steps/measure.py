@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,7 @@ from ..io.tables import movie_table, write_parquet
 from ..measure.cells import cell_table, with_geometry
 from ..measure.geometry import frame_geometry
 from ..measure.intensities import measure_frame
+from ..segment.labels import labelled_pixels
 from ..system import map_frames
 
 log = logging.getLogger(__name__)
@@ -43,23 +45,20 @@ def run(
     interval = metadata["frame_interval_s"]
     median = "cellprofiler" if convention == "cellprofiler" else "numpy"
     with sample_arrays(arrays) as (movie, nuclei, cytoplasm):
-        table = measure_stack(movie, nuclei, cytoplasm, sample, interval, background, threads, median=median)
-    write_parquet(table, intensities_path, provenance)
-    geometry = geometry_stack(nuclei, cytoplasm, threads)
-    cells = with_geometry(cell_table(table), geometry, pd.read_parquet(arrays["lineage"]), metadata["pixel_size_um"])
+        measured = measure_stack(movie, nuclei, cytoplasm, sample, interval, background, threads, median=median)
+    write_parquet(measured.intensities, intensities_path, provenance)
+    lineage = pd.read_parquet(arrays["lineage"])
+    cells = with_geometry(cell_table(measured.intensities), measured.geometry, lineage, metadata["pixel_size_um"])
     write_parquet(cells, cells_path, provenance)
 
 
-def geometry_stack(nuclei: np.ndarray, cytoplasm: np.ndarray, threads: int = 1) -> pd.DataFrame:
-    """:func:`nucleocyto.measure.geometry.frame_geometry` of every frame of (T, Y, X) label
-    stacks, with a ``frame`` column."""
-    frames = map_frames(
-        lambda t: frame_geometry(np.asarray(nuclei[t]), np.asarray(cytoplasm[t])),
-        nuclei.shape[0],
-        threads,
-        release=(nuclei, cytoplasm),
-    )
-    return movie_table(frames, "", None).drop(columns=["sample", "time_s"])
+class MeasuredStack(NamedTuple):
+    """What :func:`measure_stack` measured: the tidy ``intensities`` table and the
+    ``geometry`` of every cell and frame (:func:`nucleocyto.measure.geometry.frame_geometry`
+    columns after a ``frame`` column)."""
+
+    intensities: pd.DataFrame
+    geometry: pd.DataFrame
 
 
 def measure_stack(
@@ -71,8 +70,9 @@ def measure_stack(
     background: BackgroundParams = BackgroundParams(),
     threads: int = 1,
     median: str = "numpy",
-) -> pd.DataFrame:
-    """The tidy intensities table of a whole movie.
+) -> MeasuredStack:
+    """The tidy intensities table and the cells' geometry of a whole movie, in one pass over
+    the frames (each frame's labelled pixels found once for both).
 
     Parameters
     ----------
@@ -90,22 +90,26 @@ def measure_stack(
 
     Returns
     -------
-    DataFrame
-        Columns :data:`nucleocyto.measure.intensities.COLUMNS`, sorted by frame, cell, region,
-        channel.
+    MeasuredStack
+        ``intensities`` has the columns :data:`nucleocyto.measure.intensities.COLUMNS`, sorted
+        by frame, cell, region, channel; ``geometry`` one row per nucleus and frame.
     """
 
-    def measure(t: int) -> dict[str, np.ndarray]:
-        return measure_frame(np.asarray(stack[t]), np.asarray(nuclei[t]), np.asarray(cytoplasm[t]), background, median)
+    def measure(t: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        frame_nuclei, frame_cytoplasm = np.asarray(nuclei[t]), np.asarray(cytoplasm[t])
+        pixels = {"nucleus": labelled_pixels(frame_nuclei), "cytoplasm": labelled_pixels(frame_cytoplasm)}
+        columns = measure_frame(np.asarray(stack[t]), frame_nuclei, frame_cytoplasm, background, median, pixels)
+        return columns, frame_geometry(pixels["nucleus"], pixels["cytoplasm"], frame_nuclei.shape)
 
-    def logged(frames):
-        """The frame tables, warning (in frame order) about frames without nuclei or background."""
-        for t, columns in enumerate(frames):
-            if columns["mask_empty"][0]:
-                log.warning("sample %s, frame %d: no nucleus found; statistics are NaN", sample, t)
-            if np.isnan(columns["background"]).any():
-                log.warning("sample %s, frame %d: no background pixel outside the cells; statistics are NaN", sample, t)
-            yield columns
-
-    frames = map_frames(measure, stack.shape[0], threads, release=(stack, nuclei, cytoplasm))
-    return movie_table(logged(frames), sample, frame_interval_s)
+    intensities, geometry = [], []
+    for t, (columns, where) in enumerate(map_frames(measure, stack.shape[0], threads, (stack, nuclei, cytoplasm))):
+        if columns["mask_empty"][0]:
+            log.warning("sample %s, frame %d: no nucleus found; statistics are NaN", sample, t)
+        if np.isnan(columns["background"]).any():
+            log.warning("sample %s, frame %d: no background pixel outside the cells; statistics are NaN", sample, t)
+        intensities.append(columns)
+        geometry.append(where)
+    return MeasuredStack(
+        movie_table(intensities, sample, frame_interval_s),
+        movie_table(geometry, "", None).drop(columns=["sample", "time_s"]),
+    )
