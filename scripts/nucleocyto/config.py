@@ -19,12 +19,16 @@ import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from . import CHANNELS
 from .errors import InputError
 from .filenames import SERIES_SUFFIXES, is_pattern, series_files, series_stem
+
+# pandas is imported by the sample-sheet functions that use it, not here: the steps that read no
+# sheet (ingest) then skip its import, 0.4 s a job.
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Automatic threshold methods, named as scikit-image's ``threshold_<name>``; a number instead
 #: of a name is a manual threshold (counts).
@@ -542,6 +546,8 @@ def load_sample_sheet(path: str | Path, schema: Mapping) -> pd.DataFrame:
         bad number, or an image that is not an existing file, a folder of TIFFs or a pattern
         matching files (paths are relative to the working directory).
     """
+    import pandas as pd
+
     path = Path(path)
     columns = sample_columns(schema)
     header, rows = _read_table(path)
@@ -566,6 +572,8 @@ def load_sample_sheet(path: str | Path, schema: Mapping) -> pd.DataFrame:
 
 def _check_dose_units(sheet: pd.DataFrame, path: Path) -> None:
     """The samples of one condition give their doses in one unit (``dose_unit``)."""
+    import pandas as pd
+
     if "dose" not in sheet.columns:
         return
     dosed = sheet[sheet["dose"].notna()]
@@ -775,6 +783,8 @@ def unreadable_sources(sources: Mapping[str, Mapping[str, ChannelSource]]) -> di
 
 def _numeric(sheet: pd.DataFrame, column: str, path: Path, integer: bool, zero: bool = False) -> pd.Series:
     """The column as numbers: non-negative integers, or positive numbers (non-negative with ``zero``)."""
+    import pandas as pd
+
     values = pd.to_numeric(sheet[column], errors="coerce")
     out_of_range = (values < 0) if integer or zero else (values <= 0)
     bad = sheet[column].notna() & (values.isna() | out_of_range | (values == float("inf")))
@@ -790,5 +800,7 @@ def _numeric(sheet: pd.DataFrame, column: str, path: Path, integer: bool, zero: 
 
 
 def _has(row: Mapping, column: str) -> bool:
+    import pandas as pd
+
     value = row.get(column)
     return value is not None and not pd.isna(value) and value != ""

@@ -14,7 +14,6 @@ import math
 
 import numpy as np
 from scipy import ndimage
-from skimage.morphology import disk
 
 from ..config import MaskParams
 from .labels import LABEL_DTYPE
@@ -119,7 +118,8 @@ def drop_ring_contacts(nuclei: np.ndarray, rings: np.ndarray, width: int) -> np.
         ``rings`` with the contact pixels set to 0.
     """
     cells = np.where(nuclei > 0, nuclei, rings)
-    footprint = disk(width)
+    rows, cols = np.ogrid[-width : width + 1, -width : width + 1]
+    footprint = rows * rows + cols * cols <= width * width  # skimage.morphology.disk(width)
     highest = ndimage.maximum_filter(cells, footprint=footprint, mode="constant", cval=0)
     none = np.iinfo(cells.dtype).max
     lowest = ndimage.minimum_filter(np.where(cells > 0, cells, none), footprint=footprint, mode="constant", cval=none)
