@@ -89,8 +89,7 @@ def measure_frame(
     median : str
         Definition of the median (:data:`nucleocyto.measure.stats.MEDIANS`).
     pixels : mapping, optional
-        ``nucleus`` and ``cytoplasm``: the labelled pixels of ``nuclei`` and ``cytoplasm``
-        (:func:`nucleocyto.segment.labels.labelled_pixels`), when the caller has them.
+        ``nucleus`` and ``cytoplasm``: their labelled pixels, when the caller has them.
 
     Returns
     -------
@@ -102,8 +101,7 @@ def measure_frame(
         ``cell_id`` 0, NaN statistics, ``area_px`` 0 and ``mask_empty`` True.
     """
     levels = frame_background(frame, nuclei, cytoplasm, background)
-    if pixels is None:
-        pixels = {"nucleus": labelled_pixels(nuclei), "cytoplasm": labelled_pixels(cytoplasm)}
+    pixels = pixels or {"nucleus": labelled_pixels(nuclei), "cytoplasm": labelled_pixels(cytoplasm)}
     ids = np.flatnonzero(np.bincount(pixels["nucleus"].labels))
     empty = len(ids) == 0
     if empty:
