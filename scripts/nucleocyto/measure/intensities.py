@@ -104,8 +104,7 @@ def measure_frame(
     pixels = pixels or {"nucleus": labelled_pixels(nuclei), "cytoplasm": labelled_pixels(cytoplasm)}
     ids = np.flatnonzero(np.bincount(pixels["nucleus"].labels))
     empty = len(ids) == 0
-    if empty:
-        ids = np.array([0])
+    ids = np.array([0]) if empty else ids
     parts = []
     for region, channel in ROW_ORDER:
         c = CHANNELS.index(channel)
