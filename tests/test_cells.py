@@ -110,7 +110,7 @@ def test_geometry_gives_nucleus_centroids_and_cells_on_the_border():
     cytoplasm = np.zeros(SHAPE, np.int32)
     cytoplasm[10:30, 50:80] = 2  # nucleus 2's cytoplasm reaches the right edge
     cytoplasm[nuclei > 0] = 0
-    geometry = frame_geometry(labelled_pixels(nuclei), labelled_pixels(cytoplasm), nuclei.shape)
+    geometry = frame_geometry(nuclei, cytoplasm, labelled_pixels(nuclei))
     assert geometry["cell_id"].tolist() == [1, 2, 5]
     np.testing.assert_allclose(geometry["centroid_y_px"], [20, 20, 1])
     np.testing.assert_allclose(geometry["centroid_x_px"], [20, 60, 72])

@@ -11,16 +11,15 @@ from ..segment.labels import LabelledPixels, centroids, on_border
 GEOMETRY_COLUMNS = ("cell_id", "centroid_y_px", "centroid_x_px", "touches_border")
 
 
-def frame_geometry(nuclei: LabelledPixels, cytoplasm: LabelledPixels, shape: tuple[int, int]) -> dict[str, np.ndarray]:
+def frame_geometry(nuclei: np.ndarray, cytoplasm: np.ndarray, nucleus_pixels: LabelledPixels) -> dict[str, np.ndarray]:
     """Geometry of every cell of one frame.
 
     Parameters
     ----------
-    nuclei, cytoplasm : LabelledPixels
-        The labelled pixels of the frame's label images
-        (:func:`nucleocyto.segment.labels.labelled_pixels`; cytoplasm k belongs to nucleus k).
-    shape : (int, int)
-        (Y, X) size of the frame.
+    nuclei, cytoplasm : (Y, X) ndarray of int
+        Label images (cytoplasm k belongs to nucleus k).
+    nucleus_pixels : LabelledPixels
+        The labelled pixels of ``nuclei`` (:func:`nucleocyto.segment.labels.labelled_pixels`).
 
     Returns
     -------
@@ -29,10 +28,10 @@ def frame_geometry(nuclei: LabelledPixels, cytoplasm: LabelledPixels, shape: tup
         (row, column) centroid of the nucleus in px (float64, pixel centres at integers) and
         ``touches_border`` (bool: a nucleus or cytoplasm pixel on the edge of the frame).
     """
-    ids = np.flatnonzero(np.bincount(nuclei.labels))
-    centre = centroids(nuclei, shape[1], ids)
+    ids = np.flatnonzero(np.bincount(nucleus_pixels.labels))
+    centre = centroids(nucleus_pixels, nuclei.shape[1], ids)
     touching = np.zeros(len(ids), bool)
-    for border in (on_border(nuclei, shape), on_border(cytoplasm, shape)):
+    for border in (on_border(nuclei), on_border(cytoplasm)):
         known = ids < len(border)
         touching[known] |= border[ids[known]]
     return {

@@ -99,7 +99,7 @@ def measure_stack(
         frame_nuclei, frame_cytoplasm = np.asarray(nuclei[t]), np.asarray(cytoplasm[t])
         pixels = {"nucleus": labelled_pixels(frame_nuclei), "cytoplasm": labelled_pixels(frame_cytoplasm)}
         columns = measure_frame(np.asarray(stack[t]), frame_nuclei, frame_cytoplasm, background, median, pixels)
-        return columns, frame_geometry(pixels["nucleus"], pixels["cytoplasm"], frame_nuclei.shape)
+        return columns, frame_geometry(frame_nuclei, frame_cytoplasm, pixels["nucleus"])
 
     intensities, geometry = [], []
     for t, (columns, where) in enumerate(map_frames(measure, stack.shape[0], threads, (stack, nuclei, cytoplasm))):
