@@ -41,6 +41,20 @@ def test_ring_equals_classic_on_random_nuclei(seed, radii):
     np.testing.assert_array_equal(ring_labels(nuclei, *radii), classic_ring(nuclei, *radii))
 
 
+@pytest.mark.parametrize("gap", range(8, 16))
+@pytest.mark.parametrize("radii", [(3, 5), (1, 4)])
+def test_ring_of_bands_of_nuclei_with_empty_rows_between_equals_classic(gap, radii):
+    rng = np.random.default_rng(gap)
+    nuclei = np.zeros((160, 50), np.int32)
+    top = 2
+    for band in range(1, 6):  # bands of nuclei, ``gap`` empty rows apart
+        height = int(rng.integers(1, 9))
+        for left in range(2, 46, 11):
+            nuclei[top : top + height, left : left + int(rng.integers(1, 9))] = band * 10 + left
+        top += height + gap
+    np.testing.assert_array_equal(ring_labels(nuclei, *radii), classic_ring(nuclei, *radii))
+
+
 def test_ring_of_nothing_is_empty():
     assert not ring_labels(np.zeros((10, 10), np.int32)).any()
 
