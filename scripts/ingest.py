@@ -1,4 +1,4 @@
-"""Rule ingest: the channels' image file(s) -> metadata.json (every plane read once, sources hashed)."""
+"""Rule ingest: the channels' image file(s) -> metadata.json (planes checked, sources hashed)."""
 
 from pathlib import Path
 

@@ -17,6 +17,7 @@ from nucleocyto.config import ChannelSource, channel_sources, load_sample_sheet,
 from nucleocyto.errors import InputError
 from nucleocyto.filenames import naturally_sorted
 from nucleocyto.io import readers, tiff
+from nucleocyto.io.sources import FrameReader, describe_sample
 from nucleocyto.steps import ingest
 
 SCHEMA = yaml.safe_load((REPO / "workflow" / "schemas" / "samples.schema.yaml").read_text())
@@ -185,6 +186,28 @@ def test_uncompressed_planes_read_from_the_file_equal_tifffiles_decoding(tmp_pat
         read = [planes.read(t, c) for t in range(movie.shape[0]) for c in range(movie.shape[1])]
     assert all(plane.dtype == np.dtype("=u2") for plane in read)
     np.testing.assert_array_equal(read, decoded)
+
+
+def test_only_uncompressed_planes_in_one_file_count_as_stored_raw(tmp_path, movie):
+    plain, packed = tmp_path / "plain.tif", tmp_path / "packed.tif"
+    tifffile.imwrite(plain, movie, photometric="minisblack", metadata={"axes": "TCYX"})
+    tifffile.imwrite(packed, movie, compression="zlib", photometric="minisblack", metadata={"axes": "TCYX"})
+    (tmp_path / "series").mkdir()
+    for t in range(movie.shape[0]):
+        tifffile.imwrite(tmp_path / "series" / f"t{t}.tif", movie[t, 0])
+    raw = {}
+    for name, poi, marker in [
+        ("one plain file", ChannelSource(plain, 0), ChannelSource(plain, 1)),
+        ("a compressed channel", ChannelSource(plain, 0), ChannelSource(packed, 1)),
+        (
+            "a file per frame",
+            ChannelSource(plain, 0),
+            channel_sources({"poi": str(plain), "nucleus": str(tmp_path / "series")})["marker"],
+        ),
+    ]:
+        with FrameReader(describe_sample("s", {"poi": poi, "marker": marker})) as reader:
+            raw[name] = reader.stored_raw
+    assert raw == {"one plain file": True, "a compressed channel": False, "a file per frame": False}
 
 
 def test_a_tiff_cut_short_after_it_was_described_names_the_plane(tmp_path, movie):

@@ -115,6 +115,10 @@ class ImageInfo:
 class PlaneSource(Protocol):
     """An open image series that reads one (Y, X) plane at a time; a context manager."""
 
+    #: True when the planes lie uncompressed at known places in one file, whose size was checked
+    #: when it was described: reading them cannot fail on the data.
+    stored_raw: bool
+
     def read(self, frame: int, channel: int) -> np.ndarray:
         """Plane of ``frame`` and ``channel`` (0 for a one-channel series), native byte order."""
 

@@ -100,6 +100,9 @@ def _check_calibration(info: ImageInfo, first: ImageInfo) -> None:
 class SeriesPlanes:
     """Read the planes of a per-timepoint series, opening one file at a time; a context manager."""
 
+    #: Planes come from many files, each opened when its frame is read.
+    stored_raw = False
+
     def __init__(self, series: FileSeries):
         self.series = series
         self._open: tuple[int, PlaneSource] | None = None

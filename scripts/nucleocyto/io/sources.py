@@ -184,6 +184,12 @@ class FrameReader:
         for planes in self._opened.values():
             planes.close()
 
+    @property
+    def stored_raw(self) -> bool:
+        """Every channel's planes lie uncompressed at known places in its file
+        (:attr:`nucleocyto.io.images.PlaneSource.stored_raw`)."""
+        return all(planes.stored_raw for planes in self._opened.values())
+
     def _planes(self, channel: ChannelLayout) -> PlaneSource:
         return self._opened[_opened_as(channel.source)]
 

@@ -202,6 +202,7 @@ class TiffPlanes:
         raw = self._series.dataoffset is not None and keyframe.is_memmappable and page_axes == "YX"
         #: File offset of the first plane when the planes lie uncompressed one after another.
         self._raw_offset: int | None = self._series.dataoffset if raw else None
+        self.stored_raw = raw
         self._page_dtype = np.dtype(self._series.dtype).newbyteorder(self._tif.byteorder)
         self._page_shape = tuple(keyframe.shape)
 

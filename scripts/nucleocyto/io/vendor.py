@@ -103,6 +103,9 @@ def calibration(path: str | Path, series: int) -> tuple[float | None, float | No
 class VendorPlanes:
     """One scene of a vendor file, read one (Y, X) plane at a time; a context manager."""
 
+    #: The reader plugin decodes the planes.
+    stored_raw = False
+
     def __init__(self, info: ImageInfo):
         self.info = info
         self._image = _bioimage(info.path)
