@@ -19,7 +19,8 @@ def sha256sum(path: str | Path, chunk_bytes: int = 1 << 20) -> str:
         listing = "".join(f"{sha256sum(file)}  {file.relative_to(path).as_posix()}\n" for file in files)
         return hashlib.sha256(listing.encode()).hexdigest()
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(chunk_bytes):
-            digest.update(chunk)
+    chunk = memoryview(bytearray(chunk_bytes))  # one buffer, refilled: no new memory per chunk
+    with open(path, "rb", buffering=0) as handle:
+        while size := handle.readinto(chunk):
+            digest.update(chunk[:size])
     return digest.hexdigest()

@@ -100,16 +100,18 @@ def check_memory(layout: SampleLayout, mem_mb: float | None) -> None:
 def _read_and_hash(layout: SampleLayout, threads: int) -> dict[Path, str]:
     """Read every frame of the sources (so that a damaged plane or a NaN stops the sample here)
     and hash each source once; returns {source path: SHA-256}. With ``threads`` > 1 the hashes
-    are computed on a thread of their own while the frames are read.
+    are computed on threads of their own (``threads - 1`` of them while the frames are read).
 
     Integer planes stored uncompressed at known places in their file (``FrameReader.stored_raw``)
     are not read: their bytes are the pixels, nothing can fail to decode, and describing the
     file checked that they all lie within it. Hashing reads those bytes once anyway."""
-    with ThreadPoolExecutor(max_workers=1) as hasher, FrameReader(layout) as reader:
-        hashing: dict[Path, Future] = (
-            {path: hasher.submit(sha256sum, path) for path in layout.paths} if threads > 1 else {}
-        )
-        if not (reader.stored_raw and layout.dtype.kind in "ui"):
-            for _ in map_frames(reader.read, layout.shape[0]):
-                pass
-        return {path: hashing[path].result() if path in hashing else sha256sum(path) for path in layout.paths}
+    with FrameReader(layout) as reader:
+        decode = not (reader.stored_raw and layout.dtype.kind in "ui")
+        with ThreadPoolExecutor(max_workers=max(1, threads - decode)) as hashers:
+            hashing: dict[Path, Future] = (
+                {path: hashers.submit(sha256sum, path) for path in layout.paths} if threads > 1 else {}
+            )
+            if decode:
+                for _ in map_frames(reader.read, layout.shape[0]):
+                    pass
+            return {path: hashing[path].result() if path in hashing else sha256sum(path) for path in layout.paths}
