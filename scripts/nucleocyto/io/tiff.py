@@ -83,13 +83,15 @@ def read_info(path: str | Path, series: int | None = None) -> ImageInfo:
         listing = image_series(tif)
         index = choose_series(path, [_summary(i, s) for i, s in enumerate(listing)], series)
         chosen = listing[index]
-        pages = [page for page in chosen.pages if page is not None]
         info = _describe(path, tif, chosen, index)
-        data_end = _data_end(chosen.dataoffset, chosen.nbytes, pages)
-    page_shape = chosen.keyframe.shape
-    expected_pages = math.prod(chosen.shape) // math.prod(page_shape)
-    if len(pages) != expected_pages:
-        raise InputError(f"{path}: the TIFF is truncated ({len(pages)} of {expected_pages} planes present).")
+        if chosen.dataoffset is not None:  # contiguous: where the pixel data ends tells it all
+            data_end = chosen.dataoffset + chosen.nbytes
+        else:
+            pages = [page for page in chosen.pages if page is not None]
+            expected_pages = math.prod(chosen.shape) // math.prod(chosen.keyframe.shape)
+            if len(pages) != expected_pages:
+                raise InputError(f"{path}: the TIFF is truncated ({len(pages)} of {expected_pages} planes present).")
+            data_end = _strips_end(pages)
     size = path.stat().st_size
     if data_end > size:
         raise InputError(f"{path}: the TIFF is truncated (pixel data ends at byte {data_end}, the file has {size}).")
@@ -276,10 +278,8 @@ def _tifffile_messages() -> Iterator[tuple[list[str], list[str]]]:
         logger.removeFilter(keep)
 
 
-def _data_end(dataoffset: int | None, nbytes: int, pages: list) -> int:
-    """File offset just past the last pixel byte of a series (its pages' strips or tiles)."""
-    if dataoffset is not None:  # contiguous, uncompressed
-        return dataoffset + nbytes
+def _strips_end(pages: list) -> int:
+    """File offset just past the last pixel byte of a series' pages (their strips or tiles)."""
     return max(
         (offset + count for page in pages for offset, count in zip(page.dataoffsets, page.databytecounts)),
         default=0,
