@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import tifffile
+from scipy.optimize import linear_sum_assignment
 
 from nucleocyto.config import MaskParams, TrackParams
-from nucleocyto.segment.tracking import Tracker, frame_objects
+from nucleocyto.segment.tracking import Tracker, _assign, frame_objects
 from nucleocyto.steps.masks import segment_stack
 
 SHAPE = (40, 60)
@@ -99,6 +100,23 @@ def test_assignment_is_optimal_not_greedy():
     relabel(tracker, disks((20, 20), (20, 26), radius=1))  # A at x=20, B at x=26
     second = relabel(tracker, disks((20, 25), (20, 32), radius=1))
     assert id_at(second, 20, 25) == 1 and id_at(second, 20, 32) == 2
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_assignment_of_disjoint_or_competing_pairs_equals_the_solvers(seed):
+    rng = np.random.default_rng(seed)
+    rows, cols = rng.integers(1, 9, 2)
+    cost = rng.random((rows, cols))
+    if seed % 2:  # each row and column in at most one allowed pair
+        allowed = np.zeros((rows, cols), bool)
+        pairs = min(rows, cols)
+        allowed[rng.permutation(rows)[:pairs], rng.permutation(cols)[:pairs]] = rng.random(pairs) < 0.7
+    else:
+        allowed = rng.random((rows, cols)) < 0.4
+    solved_rows, solved_cols = linear_sum_assignment(np.where(allowed, cost, 1.0 + cost[allowed].sum()))
+    keep = allowed[solved_rows, solved_cols]
+    found = _assign(cost, allowed)
+    assert sorted(zip(*found)) == sorted(zip(solved_rows[keep], solved_cols[keep]))
 
 
 def test_overlap_prefers_the_larger_overlap():
