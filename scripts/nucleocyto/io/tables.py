@@ -3,6 +3,7 @@ once from per-frame columns, and small self-contained HTML tables for the report
 
 from __future__ import annotations
 
+import functools
 import html
 import importlib.metadata
 import json
@@ -27,9 +28,11 @@ PROVENANCE_KEY = b"nucleocyto"
 SOFTWARE = ("numpy", "scipy", "scikit-image", "tifffile", "pandas", "pyarrow", "matplotlib", "snakemake")
 
 
+@functools.cache
 def software_versions() -> dict[str, str | None]:
     """``{"python": ..., "nucleocyto": ..., library: version}`` for the libraries of
-    :data:`SOFTWARE`; None for one that is not installed (Snakemake inside a conda job)."""
+    :data:`SOFTWARE`; None for one that is not installed (Snakemake inside a conda job). Read
+    once a process (each lookup parses a package's metadata); do not modify the result."""
     versions: dict[str, str | None] = {"python": platform.python_version(), "nucleocyto": __version__}
     for name in SOFTWARE:
         try:
