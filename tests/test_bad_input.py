@@ -182,10 +182,10 @@ PARSE_CASES = [
     ),
     Case(
         "id_of_an_output",
-        "sample sheet <sheet>: sample id '<sample>' is the name of an output of the whole run in results/; "
-        "choose another id (not figures, summary.parquet, summary.html, software.html, report.html).",
+        "sample sheet <sheet>: sample id '<sample>' could be the name of an output of the whole run in results/; "
+        "choose another id (not figures, nor one ending .parquet, .csv, .html).",
         GOOD,
-        sample="summary.html",
+        sample="kinetics.parquet",
     ),
     Case("no_sample_column", "sample sheet <sheet>: missing the 'sample' column.", sheet=[GOOD]),
     Case(

@@ -466,8 +466,11 @@ SAMPLE_ID = re.compile(rf"(?!.*\.\.){SAMPLE_ID_CHARS}")
 #: names must stay within file systems' 255 bytes.
 MAX_SAMPLE_ID = 100
 
-#: Names at the top of ``results/`` that are outputs of the whole run, so no sample id.
-RESERVED_IDS = ("figures", "summary.parquet", "summary.html", "software.html", "report.html")
+#: Outputs of the whole run at the top of ``results/``, so no sample id: the ``figures`` folder
+#: and the tables and pages, whose names end with these suffixes (``summary.parquet``,
+#: ``kinetics.csv``, ``report.html``, ...; new ones keep these suffixes).
+RESERVED_IDS = ("figures",)
+RESERVED_ID_SUFFIXES = (".parquet", ".csv", ".html")
 
 #: Sheet columns that name the channel files: one file per channel, or one multi-channel file.
 SEPARATE_FILES = ("poi", "nucleus")
@@ -677,10 +680,11 @@ def _check_row(row: dict, path: Path) -> None:
         raise InputError(
             f"sample sheet {path}: sample id {sample!r} is {len(sample)} characters long; use at most {MAX_SAMPLE_ID}."
         )
-    if sample in RESERVED_IDS:
+    if sample in RESERVED_IDS or sample.lower().endswith(RESERVED_ID_SUFFIXES):
         raise InputError(
-            f"sample sheet {path}: sample id {sample!r} is the name of an output of the whole run in "
-            f"results/; choose another id (not {', '.join(RESERVED_IDS)})."
+            f"sample sheet {path}: sample id {sample!r} could be the name of an output of the whole run in "
+            f"results/; choose another id (not {', '.join(RESERVED_IDS)}, nor one ending "
+            f"{', '.join(RESERVED_ID_SUFFIXES)})."
         )
     separate = all(_has(row, c) for c in SEPARATE_FILES)
     combined = all(_has(row, c) for c in COMBINED_FILE)
