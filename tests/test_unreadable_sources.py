@@ -1,7 +1,8 @@
 """Sources that exist but cannot be read: a file without read permission, a FIFO and /dev/zero.
 
-Each is one sentence when the sample sheet is read and the same sentence from its sample's
-ingest job, and under ``--keep-going`` a good sample beside them completes. The tests run as
+Each is one sentence when the sample sheet is read and the same sentence from the sample's job
+that reads it (ingest for a channel, masks for a cell channel), and under ``--keep-going`` a good
+sample beside them completes. The tests run as
 root, who reads any file: snakemake runs under ``setpriv`` without the capabilities that bypass
 file permissions (skipped where ``setpriv`` is missing or cannot drop them).
 """
@@ -26,17 +27,18 @@ WITHOUT_FILE_CAPABILITIES = (
     "--inh-caps=-dac_override,-dac_read_search",
 )
 
-#: sample -> (its poi file, the sentence).
+#: sample -> (the sheet's column, its file, the problem, the step that reads it).
 CASES = {
-    "no_permission": ("data/secret.tif", "the file cannot be read (Permission denied)"),
-    "fifo": ("data/pipe.tif", "a FIFO (named pipe), not an image file"),
-    "device": ("/dev/zero", "a character device, not an image file"),
+    "no_permission": ("poi", "data/secret.tif", "the file cannot be read (Permission denied)", "ingest"),
+    "fifo": ("poi", "data/pipe.tif", "a FIFO (named pipe), not an image file", "ingest"),
+    "device": ("poi", "/dev/zero", "a character device, not an image file", "ingest"),
+    "cell_no_permission": ("cell", "data/secret.tif", "the file cannot be read (Permission denied)", "masks"),
 }
 
 
 def sentence(sample: str) -> str:
-    path, problem = CASES[sample]
-    return f"sample '{sample}', poi channel, {path}: {problem}."
+    column, path, problem, _ = CASES[sample]
+    return f"sample '{sample}', {column} channel, {path}: {problem}."
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +55,7 @@ def run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess, str]:
         pytest.skip("setpriv cannot take away root's permission to read any file here")
     os.mkfifo(workdir / "data" / "pipe.tif")
     rows = [{"sample": "good", **good}] + [
-        {"sample": sample, "poi": path, "nucleus": good["nucleus"]} for sample, (path, _) in CASES.items()
+        {"sample": sample, **good, column: path} for sample, (column, path, _, _) in CASES.items()
     ]
     write_sheet(workdir / "samples.tsv", rows)
     args = ("--cores", "2", "--keep-going", "--config", "samples=samples.tsv")
@@ -62,15 +64,17 @@ def run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess, str]:
 
 
 @pytest.mark.parametrize("sample", sorted(CASES))
-def test_unreadable_source_is_one_sentence_at_parse_time_and_from_ingest(run, sample):
+def test_unreadable_source_is_one_sentence_at_parse_time_and_from_its_step(run, sample):
     workdir, result, output = run
     assert result.returncode == 1
     lines = output.splitlines()
     assert sentence(sample) in lines, "no sentence when the sheet is read"
-    assert f"ingest: ERROR: {sentence(sample)}" in lines
-    log = (workdir / "logs" / "ingest" / f"{sample}.log").read_text()
+    step = CASES[sample][3]
+    assert f"{step}: ERROR: {sentence(sample)}" in lines
+    log = (workdir / "logs" / step / f"{sample}.log").read_text()
     assert sentence(sample) in log and "Traceback" not in log
-    assert not [p for p in (workdir / "results" / sample).rglob("*") if p.is_file()]
+    written = {p.name for p in (workdir / "results" / sample).rglob("*") if p.is_file()}
+    assert written == ({"metadata.json"} if step == "masks" else set())  # ingest's, before masks
 
 
 def test_the_good_sample_completes(run):

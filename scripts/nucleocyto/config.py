@@ -772,16 +772,31 @@ def unreadable(path: Path) -> str | None:
     return None
 
 
-def unreadable_sources(sources: Mapping[str, Mapping[str, ChannelSource]]) -> dict[str, dict[Path, str]]:
-    """{sample: {path: one sentence}} of every file of ``sources`` ({sample:
-    channel_sources(row)}) that cannot be read, in the words the sample's ingest job fails with:
+def sample_files(row: Mapping, channels: Mapping[str, ChannelSource]) -> dict[str, tuple[Path, ...]]:
+    """Every image file one sample-sheet row names, by what it is, in the words of the steps'
+    messages: ``poi channel`` and ``marker channel`` (``channels``, the row's
+    :func:`channel_sources`, read by ingest), and when given ``cell channel``
+    (:func:`cell_source`) and the label columns (:data:`LABEL_COLUMNS`, :func:`label_files`),
+    read by masks."""
+    files = {f"{name} channel": source.inputs for name, source in channels.items()}
+    if (cell := cell_source(row)) is not None:
+        files["cell channel"] = cell.inputs
+    for column in LABEL_COLUMNS:
+        if labels := label_files(row, column):
+            files[column] = tuple(labels)
+    return files
+
+
+def unreadable_sources(files: Mapping[str, Mapping[str, tuple[Path, ...]]]) -> dict[str, dict[Path, str]]:
+    """{sample: {path: one sentence}} of every file of ``files`` ({sample: :func:`sample_files`})
+    that cannot be read, in the words the sample's job that reads it fails with:
     ``"sample '<sample>', poi channel, <path>: a FIFO (named pipe), not an image file."``."""
     problems: dict[str, dict[Path, str]] = {}
-    for sample, channels in sources.items():
-        for channel, source in channels.items():
-            for path in source.inputs:
+    for sample, named in files.items():
+        for what, paths in named.items():
+            for path in paths:
                 if path not in problems.get(sample, {}) and (why := unreadable(path)) is not None:
-                    problems.setdefault(sample, {})[path] = f"sample {sample!r}, {channel} channel, {path}: {why}."
+                    problems.setdefault(sample, {})[path] = f"sample {sample!r}, {what}, {path}: {why}."
     return problems
 
 

@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(workflow.current_basedir).parents[1] / "scripts"))
 from nucleocyto import CHANNELS, SAMPLE_FIGURES  # noqa: E402
 from nucleocyto.config import SAMPLE_ID_CHARS, channel_sources, check_config, load_sample_sheet  # noqa: E402
 from nucleocyto.config import LABEL_COLUMNS, cell_source, label_files  # noqa: E402
-from nucleocyto.config import unreadable_sources  # noqa: E402
+from nucleocyto.config import sample_files, unreadable_sources  # noqa: E402
 from nucleocyto.errors import InputError  # noqa: E402
 from nucleocyto.io.budget import frame_working_mb, header_sizes  # noqa: E402
 from nucleocyto.io.freshness import content_stamp  # noqa: E402
@@ -64,10 +64,13 @@ wildcard_constraints:
 SAMPLE_ROWS = SAMPLES.to_dict("index")
 SAMPLE_SOURCES = {sample: channel_sources(row) for sample, row in SAMPLE_ROWS.items()}
 # A source that exists but cannot be read (no permission, a FIFO, a device) is reported now, and
-# its sample's ingest job fails with the same sentence: the other samples go on (--keep-going).
-# It is no input of the job, so Snakemake never opens it itself (its bookkeeping would stop the
-# whole run on an unreadable input).
-UNREADABLE = unreadable_sources(SAMPLE_SOURCES)
+# the sample's job that reads it (ingest for the channels, masks for a cell channel or label
+# images) fails with the same sentence: the other samples go on (--keep-going). It is no input of
+# the job, so Snakemake never opens it itself (its bookkeeping would stop the whole run on an
+# unreadable input).
+UNREADABLE = unreadable_sources(
+    {sample: sample_files(row, SAMPLE_SOURCES[sample]) for sample, row in SAMPLE_ROWS.items()}
+)
 for problems in UNREADABLE.values():
     logger.warning(next(iter(problems.values())))
 
@@ -136,11 +139,14 @@ def _mask_sources(sample):
 
 
 def mask_source_files(wildcards):
-    """The files of :func:`mask_sources` (inputs of the masks rule, so a change reruns it)."""
+    """The readable files of :func:`mask_sources` (inputs of the masks rule, so a change reruns it;
+    an unreadable one is left to the masks job, which names it)."""
     sources = mask_sources(wildcards)
     cell = sources["cell"]
     files = (cell["files"] or [cell["path"]]) if cell else []
-    return sorted(set(files + [path for column in LABEL_COLUMNS for path in sources[column] or []]))
+    files += [path for column in LABEL_COLUMNS for path in sources[column] or []]
+    unreadable = UNREADABLE.get(wildcards.sample, {})
+    return sorted({path for path in files if Path(path) not in unreadable})
 
 
 def source_content(wildcards):
