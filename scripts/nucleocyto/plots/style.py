@@ -84,11 +84,11 @@ def styled(build):
     return wrapper
 
 
-def figure(width_in: float, height_in: float, ncols: int = 1, nrows: int = 1, **kwargs):
-    """A new figure and axes in the shared style (sizes in inches, constrained layout, so the
-    pixel size of the PNG is exactly ``width_in × dpi`` by ``height_in × dpi``). Call it
-    from a :func:`styled` builder."""
-    return plt.subplots(nrows, ncols, figsize=(width_in, height_in), layout="constrained", **kwargs)
+def figure(width_in: float, height_in: float, ncols: int = 1, nrows: int = 1, layout: str = "constrained", **kwargs):
+    """A new figure and axes in the shared style (sizes in inches, constrained layout unless
+    ``layout`` says otherwise, so the pixel size of the PNG is exactly ``width_in × dpi`` by
+    ``height_in × dpi``). Call it from a :func:`styled` builder."""
+    return plt.subplots(nrows, ncols, figsize=(width_in, height_in), layout=layout, **kwargs)
 
 
 def message_figure(message: str, title: str):
