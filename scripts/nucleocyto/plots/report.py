@@ -36,19 +36,38 @@ def cell_summary(
     area_scale, area_unit = (pixel_size_um**2, "µm²") if pixel_size_um else (1.0, "px")
     area = f"nucleus area, median ({area_unit})"
     pooled_area = pooled.loc[pooled["nucleus_area_px"] > 0, "nucleus_area_px"]  # frames with nuclei
-    rows = [
-        (
-            "all, pooled",
-            int(pooled["nc_ratio"].notna().sum()),
-            pooled_area.median() * area_scale,
-            *_ratio_stats(pooled["nc_ratio"]),
-        )
-    ]
-    for cell_id, cell in cells.groupby("cell_id", sort=True):
-        rows.append(
-            (str(cell_id), len(cell), cell["nucleus_area_px"].median() * area_scale, *_ratio_stats(cell["nc_ratio"]))
-        )
-    table = pd.DataFrame(rows, columns=["cell", "frames", area, "N/C median", "N/C min", "N/C max"])
+    first = pd.DataFrame(
+        [
+            [
+                "all, pooled",
+                int(pooled["nc_ratio"].notna().sum()),
+                pooled_area.median(),
+                *_ratio_stats(pooled["nc_ratio"]),
+            ]
+        ],
+        columns=["cell", "frames", area, "N/C median", "N/C min", "N/C max"],
+    )
+    ratio = cells["nc_ratio"].where(np.isfinite(cells["nc_ratio"]))  # finite ratios only
+    groups = cells.assign(ratio=ratio).groupby("cell_id", sort=True)
+    per_cell = groups.agg(
+        frames=("cell_id", "size"),
+        area=("nucleus_area_px", "median"),
+        median=("ratio", "median"),
+        low=("ratio", "min"),
+        high=("ratio", "max"),
+    )
+    per_cell = pd.DataFrame(
+        {
+            "cell": per_cell.index.astype(str),
+            "frames": per_cell["frames"].to_numpy(),
+            area: per_cell["area"].to_numpy(),
+            "N/C median": per_cell["median"].to_numpy(),
+            "N/C min": per_cell["low"].to_numpy(),
+            "N/C max": per_cell["high"].to_numpy(),
+        }
+    )
+    table = pd.concat([first, per_cell], ignore_index=True)
+    table[area] = table[area] * area_scale
     r = translocation.set_index(translocation["cell_id"].map(lambda c: "all, pooled" if c == 0 else str(c)))
     table["temporal r (N vs C)"] = table["cell"].map(r["temporal_pearson_r"])
     table["temporal r, detrended"] = table["cell"].map(r["temporal_pearson_r_detrended"])
