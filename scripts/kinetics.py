@@ -14,6 +14,7 @@ def main(snakemake):
         KineticsParams(**snakemake.params.kinetics),
         Stimulus(**snakemake.params.stimulus),
         provenance(snakemake),
+        threads=snakemake.threads,
     )
 
 

@@ -100,6 +100,13 @@ def test_a_control_without_translocation_has_no_half_time(tmp_path):
     assert (kinetics["amplitude"].abs() < 0.02 * kinetics["baseline"]).all()
 
 
+def test_cells_fitted_by_two_workers_equal_one(tmp_path):
+    table, _ = measured_cells(sigmoid_cells(0.6), Optics(), 10, tmp_path)
+    one, two = (movie_kinetics(table, "movie", WINDOW, KineticsParams(), INTERVAL_S, threads=n) for n in (1, 2))
+    pd.testing.assert_frame_equal(one, two)
+    assert one["t_half_s"].notna().sum() >= 10
+
+
 def test_tables_have_every_cell_and_frame(tmp_path):
     table, _ = measured_cells(sigmoid_cells(0.6)[:4], Optics(), 9, tmp_path, n_frames=12)
     window = Window(12, 3.0, 3)

@@ -39,8 +39,10 @@ def map_frames(
     threads: int = 1,
     release: tuple[np.ndarray, ...] = (),
     every: int = RELEASE_EVERY,
+    unit: str = "frames",
 ) -> Iterator[Result]:
-    """Yield ``function(t)`` for ``t`` in ``range(n_frames)``, in frame order.
+    """Yield ``function(t)`` for ``t`` in ``range(n_frames)``, in frame order (frames, or other
+    independent items such as cells: ``unit`` names them in the progress lines).
 
     Parameters
     ----------
@@ -63,7 +65,7 @@ def map_frames(
     :data:`PROGRESS_EVERY_S` seconds, and once at the end, so a long step is never silent.
     """
     results = map(function, range(n_frames)) if threads <= 1 else _forked(function, n_frames, threads, release, every)
-    progress = Progress(n_frames)
+    progress = Progress(n_frames, unit=unit)
     for done, result in enumerate(results, 1):
         yield result
         progress.update(done)
@@ -78,11 +80,11 @@ PROGRESS_EVERY_S = 10.0
 
 
 class Progress:
-    """Log how far a walk over ``n_frames`` frames has come, at most every
+    """Log how far a walk over ``n_frames`` frames (or other ``unit``) has come, at most every
     :data:`PROGRESS_EVERY_S` seconds: ``frames 120/500 (24 %), 3.1 frames/s, about 2 min left``."""
 
-    def __init__(self, n_frames: int, clock: Callable[[], float] = time.monotonic):
-        self.n_frames, self._clock = n_frames, clock
+    def __init__(self, n_frames: int, clock: Callable[[], float] = time.monotonic, unit: str = "frames"):
+        self.n_frames, self._clock, self.unit = n_frames, clock, unit
         self._start = self._last = clock()
         self._done = 0
 
@@ -95,19 +97,21 @@ class Progress:
             rate = done / (now - self._start)
             left = (self.n_frames - done) / rate
             log.info(
-                "frames %d/%d (%d %%), %.3g frames/s, about %s left",
+                "%s %d/%d (%d %%), %.3g %s/s, about %s left",
+                self.unit,
                 done,
                 self.n_frames,
                 100 * done // self.n_frames,
                 rate,
+                self.unit,
                 _duration(left),
             )
 
     def finish(self) -> None:
         """Log the total: frames, time and rate."""
         elapsed = self._clock() - self._start
-        rate = f", {self._done / elapsed:.3g} frames/s" if elapsed > 0 else ""
-        log.info("frames %d/%d done in %s%s", self._done, self.n_frames, _duration(elapsed), rate)
+        rate = f", {self._done / elapsed:.3g} {self.unit}/s" if elapsed > 0 else ""
+        log.info("%s %d/%d done in %s%s", self.unit, self._done, self.n_frames, _duration(elapsed), rate)
 
 
 def _duration(seconds: float) -> str:

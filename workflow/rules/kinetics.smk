@@ -14,6 +14,7 @@ rule kinetics:
         "logs/kinetics/{sample}.log",
     benchmark:
         "benchmarks/kinetics/{sample}.tsv"
+    threads: 2
     conda:
         "../envs/nucleocyto.yaml"
     resources:

@@ -26,6 +26,7 @@ import pandas as pd
 from scipy.signal import find_peaks
 
 from ..config import RESPONSES, KineticsParams
+from ..system import map_frames
 from .fits import fit_response
 from .response import Window, baselines, trace_matrix
 
@@ -158,6 +159,7 @@ def movie_kinetics(
     params: KineticsParams,
     frame_interval_s: float | None,
     temporal_r: pd.Series | None = None,
+    threads: int = 1,
 ) -> pd.DataFrame:
     """The kinetics table of one movie.
 
@@ -174,6 +176,8 @@ def movie_kinetics(
         ``cell_id`` (``temporal_pearson_r_detrended`` of the translocation table), carried into
         ``temporal_r_detrended`` so that shuttling is compared like the other metrics; NaN
         without it.
+    threads : int
+        Cells fitted at once (by worker processes: the fits are independent).
 
     Returns
     -------
@@ -184,7 +188,14 @@ def movie_kinetics(
     column = RESPONSES[params.response]
     ids, traces = trace_matrix(cells, column, window.n_frames)
     base = baselines(cells, column, window).reindex(ids).to_numpy()
-    rows = [cell_metrics(trace, b, window, params, frame_interval_s) for trace, b in zip(traces, base)]
+    rows = list(
+        map_frames(
+            lambda i: cell_metrics(traces[i], base[i], window, params, frame_interval_s),
+            len(ids),
+            threads,
+            unit="cells",
+        )
+    )
     table = pd.DataFrame(rows)
     stimulus = window.stimulus_frame if window.stimulus_frame is not None else math.nan
     seconds = frame_interval_s if frame_interval_s is not None else math.nan

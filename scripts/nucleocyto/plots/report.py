@@ -36,36 +36,14 @@ def cell_summary(
     area_scale, area_unit = (pixel_size_um**2, "µm²") if pixel_size_um else (1.0, "px")
     area = f"nucleus area, median ({area_unit})"
     pooled_area = pooled.loc[pooled["nucleus_area_px"] > 0, "nucleus_area_px"]  # frames with nuclei
-    first = pd.DataFrame(
-        [
-            [
-                "all, pooled",
-                int(pooled["nc_ratio"].notna().sum()),
-                pooled_area.median(),
-                *_ratio_stats(pooled["nc_ratio"]),
-            ]
-        ],
-        columns=["cell", "frames", area, "N/C median", "N/C min", "N/C max"],
-    )
+    columns = ["cell", "frames", area, "N/C median", "N/C min", "N/C max"]
+    pooled_row = ["all, pooled", int(pooled["nc_ratio"].notna().sum()), pooled_area.median()]
+    first = pd.DataFrame([pooled_row + list(_ratio_stats(pooled["nc_ratio"]))], columns=columns)
     ratio = cells["nc_ratio"].where(np.isfinite(cells["nc_ratio"]))  # finite ratios only
-    groups = cells.assign(ratio=ratio).groupby("cell_id", sort=True)
-    per_cell = groups.agg(
-        frames=("cell_id", "size"),
-        area=("nucleus_area_px", "median"),
-        median=("ratio", "median"),
-        low=("ratio", "min"),
-        high=("ratio", "max"),
-    )
-    per_cell = pd.DataFrame(
-        {
-            "cell": per_cell.index.astype(str),
-            "frames": per_cell["frames"].to_numpy(),
-            area: per_cell["area"].to_numpy(),
-            "N/C median": per_cell["median"].to_numpy(),
-            "N/C min": per_cell["low"].to_numpy(),
-            "N/C max": per_cell["high"].to_numpy(),
-        }
-    )
+    stats = {"area": ("nucleus_area_px", "median"), **{k: ("ratio", k) for k in ("median", "min", "max")}}
+    per_cell = cells.assign(ratio=ratio).groupby("cell_id", sort=True).agg(frames=("cell_id", "size"), **stats)
+    per_cell = per_cell.reset_index()
+    per_cell = per_cell.set_axis(columns, axis=1).astype({"cell": str})
     table = pd.concat([first, per_cell], ignore_index=True)
     table[area] = table[area] * area_scale
     r = translocation.set_index(translocation["cell_id"].map(lambda c: "all, pooled" if c == 0 else str(c)))

@@ -25,6 +25,7 @@ def run(
     params: KineticsParams,
     stimulus: Stimulus,
     provenance: dict,
+    threads: int = 1,
 ) -> None:
     """The kinetics and response tables of one sample.
 
@@ -36,6 +37,8 @@ def run(
         ``kinetics`` and ``response`` paths.
     stimulus : Stimulus
         The sample's stimulation time, as given.
+    threads : int
+        Cells fitted at once.
     """
     metadata = read_metadata(inputs["metadata"])
     interval, n_frames = metadata["frame_interval_s"], metadata["shape"][0]
@@ -46,7 +49,7 @@ def run(
     cells = pd.read_parquet(inputs["cells"])
     translocation = pd.read_parquet(inputs["translocation"], columns=["cell_id", "temporal_pearson_r_detrended"])
     temporal_r = translocation.set_index("cell_id")["temporal_pearson_r_detrended"]
-    kinetics = movie_kinetics(cells, sample, window, params, interval, temporal_r)
+    kinetics = movie_kinetics(cells, sample, window, params, interval, temporal_r, threads)
     reasons = kinetics.loc[kinetics["cell_id"] > 0, "reason"].str.split(":").str[0].value_counts()
     log.info(
         "sample %s: %d cells, response %s, stimulus frame %s; without every metric: %s",
