@@ -14,7 +14,9 @@ rule kinetics:
         "logs/kinetics/{sample}.log",
     benchmark:
         "benchmarks/kinetics/{sample}.tsv"
-    threads: 2
+    # one thread: kinetics then runs beside figures (both follow correlate); with more cores,
+    # --set-threads kinetics=N fits the cells in N worker processes
+    threads: 1
     conda:
         "../envs/nucleocyto.yaml"
     resources:
