@@ -14,11 +14,11 @@ rule kinetics:
         "logs/kinetics/{sample}.log",
     benchmark:
         "benchmarks/kinetics/{sample}.tsv"
+    conda:
+        "../envs/nucleocyto.yaml"
     # one thread: kinetics then runs beside figures (both follow correlate); with more cores,
     # --set-threads kinetics=N fits the cells in N worker processes
     threads: 1
-    conda:
-        "../envs/nucleocyto.yaml"
     resources:
         mem_mb=memory_mb(0.05),
         runtime=runtime_min,
