@@ -332,7 +332,7 @@ def cell_panels(
     if not ids:
         return message_figure("no nucleus found in any frame", title)
     ncols, nrows = _panel_grid(len(ids))
-    fig, axes = _panel_figure(ncols, nrows)
+    fig, axes = _panel_figure(ncols, nrows, title_lines=title.count("\n") + 1)
     frames = np.arange(n_frames)
     x, xlabel = time_axis(frames, n_frames, frame_interval_s)
     stimulus_x = _stimulus_x(stimulus_frame, n_frames, frame_interval_s)
@@ -370,16 +370,26 @@ def cell_panels(
 
 
 #: Margins of the small multiples (inches): tick labels and the figure's axis label on the left
-#: and at the bottom, the legend and title on top, and the gaps between panels (a title above
-#: each).
-PANEL_MARGINS_IN = {"left": 0.62, "right": 0.08, "bottom": 0.42, "top": 0.66, "gap_x": 0.1, "gap_y": 0.24}
+#: and at the bottom, the legend on top (its title, the figure title, adds ``title_line`` a
+#: line), and the gaps between panels (a title above each).
+PANEL_MARGINS_IN = {
+    "left": 0.62,
+    "right": 0.08,
+    "bottom": 0.42,
+    "top": 0.48,
+    "title_line": 0.18,
+    "gap_x": 0.1,
+    "gap_y": 0.24,
+}
 
 
-def _panel_figure(ncols: int, nrows: int):
+def _panel_figure(ncols: int, nrows: int, title_lines: int = 1):
     """A figure of ``nrows`` × ``ncols`` small multiples placed with fixed margins
-    (:data:`PANEL_MARGINS_IN`) rather than the constrained layout, which measures every panel's
-    ticks and labels and took seconds for 50 panels."""
-    margin = PANEL_MARGINS_IN
+    (:data:`PANEL_MARGINS_IN`, room for a title of ``title_lines`` lines) rather than the
+    constrained layout, which measures every panel's ticks and labels and took seconds for 50
+    panels."""
+    margin = dict(PANEL_MARGINS_IN)
+    margin["top"] += margin["title_line"] * title_lines
     room = PAGE_WIDTH_IN - margin["left"] - margin["right"] + margin["gap_x"]
     panel_w = min(1.6, room / ncols - margin["gap_x"])
     panel_h = 0.8 * panel_w
