@@ -12,6 +12,7 @@ REPO = Path(__file__).resolve().parents[1]
 REAL_DATA = REPO.parent / "shared" / "data" / "nls_translocation"
 REAL_POI = REAL_DATA / "miRFP670nano_sample.tif"
 REAL_MARKER = REAL_DATA / "mOrange2_sample.tif"
+KTR = REPO.parent / "shared" / "data" / "ktr_crowded"
 
 
 @pytest.fixture(scope="session")

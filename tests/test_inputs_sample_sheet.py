@@ -14,12 +14,11 @@ import pytest
 import tifffile
 import yaml
 
-from conftest import REPO, read_movie, run_snakemake
+from conftest import KTR, REPO, read_movie, run_snakemake
 from nucleocyto.config import load_sample_sheet
 
 SCRIPT = REPO / "scripts" / "make_sample_sheet.py"
 SCHEMA = yaml.safe_load((REPO / "workflow" / "schemas" / "samples.schema.yaml").read_text())
-KTR = REPO.parent / "shared" / "data" / "ktr_crowded"
 
 
 def make_sheet(folder: Path, *roles: str, cwd: Path) -> subprocess.CompletedProcess:

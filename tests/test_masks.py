@@ -10,6 +10,7 @@ from skimage.measure import label
 from skimage.morphology import dilation, disk
 from skimage.segmentation import expand_labels
 
+from conftest import KTR
 from nucleocyto.measure.qc import saturated_fraction
 from nucleocyto.segment.labels import labelled_pixels, narrowed, paint
 from nucleocyto.segment.nuclei import connected_objects, level_counts, nucleus_labels, threshold_value
@@ -107,6 +108,16 @@ def test_real_frames_equal_classic(real_movie):
         np.testing.assert_array_equal(ring_labels(nuclei), classic_ring(nuclei, 3, 5))
 
 
+@pytest.mark.parametrize("time_point", [1, 14, 27])
+def test_real_crowded_field_rings_equal_classic(time_point):
+    """Touching nuclei of the real KTR field: most rings are shared between neighbours."""
+    path = KTR / f"KTR_nucleus{time_point:04d}.tif"
+    if not path.is_file():
+        pytest.skip(f"real crowded field not found in {KTR} (it lives in the shared data folder beside the repo)")
+    nuclei = nucleus_labels(tifffile.imread(path))
+    np.testing.assert_array_equal(ring_labels(nuclei), classic_ring(nuclei, 3, 5))
+
+
 def dense_nuclei(seed: int, shape=(48, 56)) -> np.ndarray:
     """Many small nuclei a few pixels apart, so ring pixels are often equidistant from two."""
     rng = np.random.default_rng(seed)
@@ -162,7 +173,7 @@ def test_ring_when_nuclei_fill_the_frame():
 
 
 def test_ring_far_apart_nuclei_in_a_large_frame():
-    """Large frames are processed box by box; distant nuclei and their rings must not interact."""
+    """Distant nuclei have reaches of their own; they and their rings must not interact."""
     nuclei = np.zeros((300, 400), np.int32)
     for k, (y, x) in enumerate([(5, 5), (5, 390), (150, 200), (294, 10), (295, 395), (150, 212)]):
         nuclei[y - 4 : y + 4, x - 3 : x + 5] = k + 1

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import REPO, run_snakemake, write_sheet
+from conftest import KTR, run_snakemake, write_sheet
 from nucleocyto.config import QCParams
 from nucleocyto.measure.qc import QC_COLUMNS, frame_qc, qc_table, qc_warnings, saturated_fraction
 from nucleocyto.segment.labels import labelled_pixels
@@ -87,9 +87,6 @@ def test_warnings_say_what_is_implausible(columns, expected):
     assert len(warnings) == len(expected)
     for warning, part in zip(warnings, expected):
         assert part in warning
-
-
-KTR = REPO.parent / "shared" / "data" / "ktr_crowded"
 
 
 @pytest.fixture(scope="module")

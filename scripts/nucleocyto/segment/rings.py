@@ -42,34 +42,46 @@ def ring_labels(nuclei: np.ndarray, inner: int = 3, outer: int = 5) -> np.ndarra
 
     - the ring is the XOR of two exact disk dilations of the union of nuclei, each computed as
       the union of vertically shifted row dilations (one per row of the disk);
-    - owners are resolved per group of nearby nuclei. A pixel of the ring lies within ``outer``
-      of its owner, so it lies in the group's box grown by ``outer``, and every nucleus pixel
-      that can own it lies in the box grown by ``2 * outer``. A window holding one label gives
-      that label to its ring pixels; a window holding several runs the same Euclidean feature
-      transform as ``expand_labels`` on the window only. The transform picks, among the
-      nearest nucleus pixels, the one with the smallest column, then the smallest row; that
-      choice depends only on pixels within the ring distance, so the window gives the owner
-      the whole frame would.
+    - owners are resolved per reach: a connected object of the outer dilation. A ring pixel and
+      every nucleus pixel within ``outer`` of it lie in one reach (the disk around that nucleus
+      pixel joins them), so its owner is a nucleus of its own reach. A reach holding one nucleus
+      gives that label to all its ring pixels, in one lookup for the frame; a reach holding
+      several runs the same Euclidean feature transform as ``expand_labels`` on its bounding
+      box only. The transform picks, among the nearest nucleus pixels, the one with the
+      smallest column, then the smallest row; the nearest lie within ``outer``, so in the box,
+      and the box gives the owner the whole frame would.
     """
     found = nuclei != 0
     rings = np.zeros(nuclei.shape, LABEL_DTYPE)
     if not found.any():
         return rings
     row_dilations = _row_dilations(found, outer)
-    ring = _disk_dilation(row_dilations, outer) & ~_disk_dilation(row_dilations, inner)
-    for box in _occupied_boxes(found, gap=2 * outer):
-        window = _grow(box, 2 * outer, nuclei.shape)
-        near = _grow(box, outer, nuclei.shape)
-        labels = nuclei[window]
-        here = ring[near]
-        top = labels.max()
-        if not np.any((labels != 0) & (labels != top)):
-            rings[near][here] = top
-            continue
+    reach = _disk_dilation(row_dilations, outer)
+    ring = reach & ~_disk_dilation(row_dilations, inner)
+    reaches, n_reaches = ndimage.label(reach, structure=np.ones((3, 3), bool))
+    owners = _sole_nucleus(reaches[found], nuclei[found], n_reaches)
+    rings[ring] = owners[reaches[ring]]
+    shared = np.flatnonzero(owners == 0)[1:]
+    if shared.size == 0:
+        return rings
+    boxes = ndimage.find_objects(reaches)
+    for number in shared.tolist():
+        box = boxes[number - 1]
+        labels = nuclei[box]
+        here = ring[box] & (reaches[box] == number)
         _, (rows, cols) = ndimage.distance_transform_edt(labels == 0, return_indices=True)
-        inside = tuple(slice(n.start - w.start, n.stop - w.start) for n, w in zip(near, window))
-        rings[near][here] = labels[rows[inside][here], cols[inside][here]]
+        rings[box][here] = labels[rows[here], cols[here]]
     return rings
+
+
+def _sole_nucleus(reaches: np.ndarray, labels: np.ndarray, n_reaches: int) -> np.ndarray:
+    """(n_reaches + 1,) array: the one nucleus label of each reach, 0 for a reach holding several
+    (and for the background, entry 0), from the reach number and the label of every nucleus pixel."""
+    highest = np.zeros(n_reaches + 1, labels.dtype)
+    np.maximum.at(highest, reaches, labels)
+    lowest = np.full(n_reaches + 1, np.iinfo(labels.dtype).max, labels.dtype)
+    np.minimum.at(lowest, reaches, labels)
+    return np.where(highest == lowest, highest, 0).astype(LABEL_DTYPE, copy=False)
 
 
 def cell_rings(nuclei: np.ndarray, params: MaskParams = MaskParams(), poi: np.ndarray | None = None) -> np.ndarray:
@@ -179,42 +191,3 @@ def _disk_dilation(row_dilations: list[np.ndarray], radius: int) -> np.ndarray:
         dilated[dy:] |= row[:-dy]
         dilated[:-dy] |= row[dy:]
     return dilated
-
-
-def _occupied_boxes(mask: np.ndarray, gap: int) -> list[tuple[slice, slice]]:
-    """Boxes covering every True pixel of ``mask`` (recursive XY cut).
-
-    A box is cut where more than ``gap`` consecutive rows (or columns) of it are empty, so
-    distant groups of nuclei get boxes of their own. Returns (row slice, column slice) pairs;
-    each True pixel lies in exactly one box.
-    """
-    boxes = []
-    pending = [(0, mask.shape[0], 0, mask.shape[1])]
-    while pending:
-        top, bottom, left, right = pending.pop()
-        part = mask[top:bottom, left:right]
-        rows = top + np.flatnonzero(part.any(axis=1))
-        if rows.size == 0:
-            continue
-        cols = left + np.flatnonzero(mask[rows[0] : rows[-1] + 1, left:right].any(axis=0))
-        row_runs, col_runs = _runs(rows, gap), _runs(cols, gap)
-        if len(row_runs) > 1:
-            pending += [(start, stop, cols[0], cols[-1] + 1) for start, stop in row_runs]
-        elif len(col_runs) > 1:
-            pending += [(rows[0], rows[-1] + 1, start, stop) for start, stop in col_runs]
-        else:
-            boxes.append((slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)))
-    return boxes
-
-
-def _runs(indices: np.ndarray, gap: int) -> list[tuple[int, int]]:
-    """(start, stop) of the runs of sorted ``indices`` separated by more than ``gap`` missing ones."""
-    cuts = np.flatnonzero(indices[1:] - indices[:-1] > gap + 1).tolist()
-    starts = [indices[0], *(indices[c + 1] for c in cuts)]
-    stops = [*(indices[c] + 1 for c in cuts), indices[-1] + 1]
-    return list(zip(starts, stops))
-
-
-def _grow(box: tuple[slice, slice], margin: int, shape: tuple[int, ...]) -> tuple[slice, slice]:
-    """``box`` grown by ``margin`` pixels on every side, clipped to ``shape``."""
-    return tuple(slice(max(s.start - margin, 0), min(s.stop + margin, n)) for s, n in zip(box, shape))
