@@ -17,6 +17,7 @@ from nucleocyto.config import BackgroundParams, ComparisonParams, KineticsParams
 from nucleocyto.errors import InputError
 from nucleocyto.kinetics.compare import compare_conditions
 from nucleocyto.kinetics.dose import dose_response, fit_hill, hill, sample_values, z_factor
+from nucleocyto.kinetics.fits import exponential, exponential_jacobian, sigmoid, sigmoid_jacobian
 from nucleocyto.kinetics.metrics import KINETICS_COLUMNS, cell_metrics, movie_kinetics
 from nucleocyto.kinetics.response import RESPONSE_COLUMNS, Stimulus, Window, response_table
 from nucleocyto.measure.cells import cell_table
@@ -137,6 +138,26 @@ def test_fitted_models_recover_their_own_curves(model):
     assert metrics["fit_t_half_s"] == pytest.approx((half - 5) * 10.0, abs=2.0)
     assert metrics["fit_t_half_low_s"] < metrics["fit_t_half_s"] < metrics["fit_t_half_high_s"]
     assert metrics["fit_amplitude"] == pytest.approx(2.0, rel=0.02)
+
+
+@pytest.mark.parametrize(
+    "model, jacobian, parameters",
+    [
+        (sigmoid, sigmoid_jacobian, (1.0, 2.0, 17.3, 2.2)),
+        (sigmoid, sigmoid_jacobian, (0.5, -1.5, 3.0, 0.3)),
+        (lambda t, *p: exponential(t, 5.0, *p), lambda t, *p: exponential_jacobian(t, 5.0, *p), (1.0, 2.0, 6.0)),
+    ],
+)
+def test_model_jacobians_equal_finite_differences(model, jacobian, parameters):
+    t = np.arange(40, dtype=float) + 0.5
+    analytic = jacobian(t, *parameters)
+    for k in range(len(parameters)):
+        step = 1e-6 * max(abs(parameters[k]), 1.0)
+        up, down = list(parameters), list(parameters)
+        up[k] += step
+        down[k] -= step
+        numeric = (model(t, *up) - model(t, *down)) / (2 * step)
+        np.testing.assert_allclose(analytic[:, k], numeric, rtol=1e-5, atol=1e-7)
 
 
 def test_pulses_and_their_period():
