@@ -3,7 +3,9 @@
 Each frame shows the POI channel in grey with the outline of every nucleus and of its cytoplasm
 in a colour of its own: a colour follows one track id through the movie, so an id that jumps
 between cells, a track that ends or a division (two new colours) shows as a change of colour.
-Frames are drawn with NumPy and written with Pillow (which Matplotlib depends on), not Matplotlib.
+Frames are drawn with NumPy as indices into one fixed 256-colour palette (greys, then the track
+colours at full and at dimmed brightness, then white for the text) and written with Pillow (which
+Matplotlib depends on), not Matplotlib: no colour quantisation, the same colours in every frame.
 """
 
 from __future__ import annotations
@@ -31,17 +33,42 @@ MOVIE_FRAMES = 40
 #: fewer levels than the camera's keep the GIF small.
 GREY_LEVELS = 32
 
+#: Colours of the tracks: track id k has colour (k − 1) mod TRACK_HUES, so more tracks than this
+#: share colours (ids far apart); the palette holds the greys, these at full and at 0.6
+#: brightness, and white.
+TRACK_HUES = (256 - GREY_LEVELS - 1) // 2
+
+#: Palette index of the first full-brightness track colour, of the first dimmed one, of white.
+FULL, DIMMED, WHITE = GREY_LEVELS, GREY_LEVELS + TRACK_HUES, 255
+
 #: Time each frame is shown (ms).
 FRAME_MS = 200
 
 
 def track_colours(highest: int) -> np.ndarray:
-    """(highest + 1, 3) uint8 RGB colour of each track id: hues a golden angle apart, so ids
-    next to each other differ, at full saturation; id 0 black."""
-    hues = (np.arange(highest + 1) * 0.618033988749895) % 1.0
-    colours = np.array([colorsys.hsv_to_rgb(h, 0.85, 1.0) for h in hues]) * 255
-    colours[0] = 0
-    return colours.round().astype(np.uint8)
+    """(highest + 1, 3) uint8 RGB colour of each track id 0..highest: id 0 black, id k the
+    :data:`TRACK_HUES` entry (k − 1) mod TRACK_HUES of the palette (:func:`palette`)."""
+    colours = np.zeros((highest + 1, 3), np.uint8)
+    colours[1:] = _hues()[(np.arange(1, highest + 1) - 1) % TRACK_HUES]
+    return colours
+
+
+def palette() -> np.ndarray:
+    """(256, 3) uint8 RGB palette of the movie: :data:`GREY_LEVELS` greys (0, 6, 12, ...), the
+    track colours from :data:`FULL`, the same at 0.6 brightness from :data:`DIMMED`, white last."""
+    colours = np.zeros((256, 3), np.uint8)
+    colours[:GREY_LEVELS] = (np.arange(GREY_LEVELS) * 6)[:, None]
+    colours[FULL : FULL + TRACK_HUES] = _hues()
+    colours[DIMMED : DIMMED + TRACK_HUES] = (_hues() * 0.6).astype(np.uint8)
+    colours[WHITE] = 255
+    return colours
+
+
+def _hues() -> np.ndarray:
+    """(TRACK_HUES, 3) uint8 RGB: hues a golden angle apart, so neighbouring entries differ, at
+    0.85 saturation and full value."""
+    hues = (np.arange(TRACK_HUES) * 0.618033988749895) % 1.0
+    return (np.array([colorsys.hsv_to_rgb(h, 0.85, 1.0) for h in hues]) * 255).round().astype(np.uint8)
 
 
 def mask_movie(stack: np.ndarray, nuclei: np.ndarray, cytoplasm: np.ndarray, path: str | Path, title: str) -> list[int]:
@@ -70,24 +97,25 @@ def mask_movie(stack: np.ndarray, nuclei: np.ndarray, cytoplasm: np.ndarray, pat
     sample = np.s_[::stride, ::stride]
     poi = np.asarray(stack[shown[0], POI], dtype=np.float64)[sample]
     low, high = np.percentile(poi, [0.5, 99.8])
-    colours = track_colours(int(max(np.asarray(nuclei[t]).max(initial=0) for t in shown)))
+    colours = palette().ravel().tolist()
     images = []
     for t in shown:
         grey = np.asarray(stack[t, POI], dtype=np.float64)[sample]
-        grey = (np.round(np.clip((grey - low) / (high - low or 1.0), 0, 1) * (GREY_LEVELS - 1)) * 6).astype(np.uint8)
-        rgb = np.repeat(np.repeat(np.stack([grey] * 3, axis=-1), zoom, axis=0), zoom, axis=1)
+        index = np.round(np.clip((grey - low) / (high - low or 1.0), 0, 1) * (GREY_LEVELS - 1)).astype(np.uint8)
+        index = np.repeat(np.repeat(index, zoom, axis=0), zoom, axis=1)
         labels = [
             np.repeat(np.repeat(np.asarray(a[t])[sample], zoom, axis=0), zoom, axis=1) for a in (nuclei, cytoplasm)
         ]
         cytoplasm_edges = label_edges(np.where(labels[0] == 0, labels[1], 0))
-        rgb[cytoplasm_edges] = (colours[labels[1][cytoplasm_edges]] * 0.6).astype(np.uint8)
+        index[cytoplasm_edges] = DIMMED + (labels[1][cytoplasm_edges] - 1) % TRACK_HUES
         nucleus_edges = label_edges(labels[0])
-        rgb[nucleus_edges] = colours[labels[0][nucleus_edges]]
-        frame = Image.new("RGB", (rgb.shape[1], rgb.shape[0] + 14))
-        frame.paste(Image.fromarray(rgb), (0, 14))
+        index[nucleus_edges] = FULL + (labels[0][nucleus_edges] - 1) % TRACK_HUES
+        frame = Image.new("P", (index.shape[1], index.shape[0] + 14), 0)
+        frame.putpalette(colours)
+        frame.paste(Image.fromarray(index, "P"), (0, 14))
         count = np.count_nonzero(np.bincount(np.asarray(nuclei[t]).ravel())[1:])
-        ImageDraw.Draw(frame).text((3, 1), f"{title}  frame {t}/{n_frames - 1}  {count} nuclei", fill=(255, 255, 255))
-        images.append(frame.quantize(colors=128, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE))
+        ImageDraw.Draw(frame).text((3, 1), f"{title}  frame {t}/{n_frames - 1}  {count} nuclei", fill=WHITE)
+        images.append(frame)
     with atomic_path(path) as tmp:
         images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], duration=FRAME_MS, loop=0)
     return shown
