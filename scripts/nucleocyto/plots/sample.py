@@ -18,6 +18,7 @@ from matplotlib import patheffects
 from matplotlib.colors import to_rgba
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
+from matplotlib.ticker import MaxNLocator
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
 from .. import POI
@@ -338,18 +339,20 @@ def cell_panels(
     stimulus_x = _stimulus_x(stimulus_frame, n_frames, frame_interval_s)
     shown = cells[cells["cell_id"].isin(ids)]
     limits = _panel_limits(x, shown[list(MEAN.values())].to_numpy(float))
+    ticks = {axis: _panel_ticks(*limits[f"{axis}lim"]) for axis in ("x", "y")}
     for i, (ax, cell_id) in enumerate(zip(axes.flat, ids)):
         cell = shown[shown["cell_id"] == cell_id].set_index("frame").reindex(frames)
         for region in ("nucleus", "cytoplasm"):
-            ax.plot(x, cell[MEAN[region]], color=COLORS[region], lw=1.0, marker="o", ms=1.2)
+            ax.plot(x, cell[MEAN[region]], color=COLORS[region], lw=1.0, **markers(n_frames, size=1.2))
         present = int(cell[MEAN["nucleus"]].notna().sum())
         label = f"cell {cell_id}" + ("" if present == n_frames else f" ({present} fr)")
         ax.set_title(label, fontsize="small", pad=2).set_in_layout(False)
         ax.set(**limits)
         stimulus_line(ax, stimulus_x, label=False)
-        ax.locator_params(nbins=3)
-        # tick labels on the left column and on panels with no panel below
-        ax.tick_params(labelsize="small", labelleft=i % ncols == 0, labelbottom=i + ncols >= len(ids))
+        # ticks on the left column and on panels with no panel below, as in a facet grid:
+        # the panels share their limits, and ticks on every panel took most of the drawing time
+        ax.set(xticks=ticks["x"] if i + ncols >= len(ids) else [], yticks=ticks["y"] if i % ncols == 0 else [])
+        ax.tick_params(labelsize="small")
     for ax in axes.flat[len(ids) :]:
         ax.set_visible(False)
     fig.supxlabel(xlabel, fontsize="medium")
@@ -413,6 +416,13 @@ def _panel_limits(x: np.ndarray, means: np.ndarray) -> dict:
     pad = 0.06 * (high - low or 1.0)
     span = x[-1] - x[0] or 1.0
     return {"xlim": (x[0] - 0.03 * span, x[-1] + 0.03 * span), "ylim": (low - pad, high + pad)}
+
+
+def _panel_ticks(low: float, high: float) -> np.ndarray:
+    """At most four round tick values within ``low``..``high``, as ``locator_params(nbins=3)``
+    places them."""
+    values = MaxNLocator(nbins=3).tick_values(low, high)
+    return values[(values >= low) & (values <= high)]
 
 
 def _panel_grid(n: int) -> tuple[int, int]:

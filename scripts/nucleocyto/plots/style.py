@@ -115,9 +115,10 @@ def save(fig, png_path: str | Path, svg_path: str | Path, dpi: int) -> None:
     plt.close(fig)
 
 
-def markers(n_frames: int) -> dict:
-    """Line keyword arguments: small point markers for short movies, plain lines for long ones."""
-    return {"marker": "o", "ms": 2.5} if n_frames <= MARKER_FRAMES else {}
+def markers(n_frames: int, size: float = 2.5) -> dict:
+    """Line keyword arguments: point markers of ``size`` (points) for short movies, plain lines
+    for long ones."""
+    return {"marker": "o", "ms": size} if n_frames <= MARKER_FRAMES else {}
 
 
 def band(ax, x: np.ndarray, low: np.ndarray, high: np.ndarray, color: str, label: str | None = None) -> None:
