@@ -114,6 +114,22 @@ def test_figures_are_byte_identical_on_rerun(tmp_path, movie, name):
     assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()
 
 
+def test_scatter_of_a_crowded_field_draws_a_said_sample(movie, monkeypatch):
+    """Past MAX_SCATTER_POINTS cell-frames the scatter draws that many, picked the same way on
+    every run, and its title says how many of how many."""
+    cells, pooled = movie["cells"], movie["pooled"]
+    monkeypatch.setattr(draw, "MAX_SCATTER_POINTS", len(cells) // 3)
+    drawn = []
+    for _ in range(2):
+        fig = draw.scatter(cells, pooled, N_FRAMES, INTERVAL_S, "scatter")
+        drawn.append(fig.axes[0].collections[0].get_offsets())
+    assert len(drawn[0]) == len(cells) // 3
+    np.testing.assert_array_equal(drawn[0], drawn[1])
+    assert f"{len(cells) // 3:,} of {len(cells):,} cell-frames drawn" in fig.get_suptitle()
+    points = set(map(tuple, cells[["poi_cytoplasm_mean", "poi_nucleus_mean"]].to_numpy()))
+    assert set(map(tuple, np.asarray(drawn[0]))) <= points
+
+
 class RecordingStack:
     """A read-only stand-in for a memory-mapped array that records which frames are read."""
 

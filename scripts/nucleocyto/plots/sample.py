@@ -45,6 +45,10 @@ MEAN = {"nucleus": "poi_nucleus_mean", "cytoplasm": "poi_cytoplasm_mean"}
 #: Smallest range of the N/C ratio axis, so that a flat ratio looks flat.
 MIN_RATIO_SPAN = 0.2
 
+#: Most points of the scatter (cell-frames): beyond it a random sample of this many is drawn, so a
+#: crowded field's figure costs what a sparse one's does (the pooled trajectory uses every row).
+MAX_SCATTER_POINTS = 20_000
+
 #: Outline that keeps white text readable on bright and dark pixels alike.
 _OUTLINE = [patheffects.withStroke(linewidth=1.6, foreground="black")]
 
@@ -279,9 +283,13 @@ def correlation_over_time(
 
 @styled
 def scatter(cells: pd.DataFrame, pooled: pd.DataFrame, n_frames: int, frame_interval_s: float | None, title: str):
-    """Nuclear against cytoplasmic POI: one point per cell and frame, coloured by time, with the
-    pooled trajectory and the N/C = 1 line."""
+    """Nuclear against cytoplasmic POI: one point per cell and frame (at most
+    :data:`MAX_SCATTER_POINTS`, a random sample beyond, said in the title), coloured by time,
+    with the pooled trajectory and the N/C = 1 line."""
     fig, ax = figure(4.2, 3.4)
+    if len(cells) > MAX_SCATTER_POINTS:
+        title += f"\n{MAX_SCATTER_POINTS:,} of {len(cells):,} cell-frames drawn (a random sample)"
+        cells = cells.sample(MAX_SCATTER_POINTS, random_state=0).sort_index()
     x, xlabel = time_axis(cells["frame"].to_numpy(), n_frames, frame_interval_s)
     span, _ = time_axis(np.array([0, n_frames - 1]), n_frames, frame_interval_s)
     nucleus, cytoplasm = MEAN["nucleus"], MEAN["cytoplasm"]
