@@ -19,6 +19,7 @@ from nucleocyto.kinetics.compare import compare_conditions
 from nucleocyto.kinetics.dose import dose_response, fit_hill, hill, sample_values, z_factor
 from nucleocyto.kinetics.fits import exponential, exponential_jacobian, sigmoid, sigmoid_jacobian
 from nucleocyto.kinetics.metrics import KINETICS_COLUMNS, cell_metrics, movie_kinetics
+from nucleocyto.kinetics.peaks import prominent_peaks
 from nucleocyto.kinetics.response import RESPONSE_COLUMNS, Stimulus, Window, response_table
 from nucleocyto.measure.cells import cell_table
 from nucleocyto.plots.data import aligned_time
@@ -308,3 +309,18 @@ def test_figures_across_samples_show_every_cell_with_a_response(tmp_path):
         width_in, height_in = fig.get_size_inches()
         save(fig, tmp_path / f"{name}.png", tmp_path / f"{name}.svg", dpi=60)
         assert imread(tmp_path / f"{name}.png").shape[:2] == (round(height_in * 60), round(width_in * 60))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_prominent_peaks_equal_scipy_find_peaks(seed):
+    """Random traces, rounded so that plateaus (even and odd, at the ends too) and equal bases
+    occur: the same peaks as scipy.signal.find_peaks with the same prominence."""
+    from scipy.signal import find_peaks
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 120))
+    trace = np.round(np.cumsum(rng.normal(0, 1, n)) * rng.choice([0.5, 2.0, 8.0])) / 4
+    if seed % 5 == 0:
+        trace[: n // 4] = trace[0]  # a plateau at the start
+    for prominence in (0.0, 0.25, 1.0, 3.0):
+        np.testing.assert_array_equal(prominent_peaks(trace, prominence), find_peaks(trace, prominence=prominence)[0])

@@ -17,7 +17,7 @@ import warnings
 from functools import lru_cache
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize, special
 
 from ..config import KineticsParams
 from .response import Window
@@ -127,4 +127,4 @@ def _problem(fit: str, frames: np.ndarray, start: float, guess: tuple[float, flo
 def _t_quantile(confidence: float, dof: int) -> float:
     """The two-sided Student t quantile of ``confidence`` with ``dof`` degrees of freedom (the
     cells of a movie share a few: computed once each)."""
-    return float(stats.t.ppf((1 + confidence) / 2, dof))
+    return float(special.stdtrit(dof, (1 + confidence) / 2))

@@ -11,7 +11,8 @@ response frames after the baseline):
   response starting at b at the window's start (the stimulation time);
 - area: the trapezoid integral of r / b − 1 over the response, from the start (s);
 - pulses: local maxima of r / b over the response frames with a prominence of at least
-  ``pulse_prominence`` (:func:`scipy.signal.find_peaks`), and the mean time between them.
+  ``pulse_prominence`` (:func:`.peaks.prominent_peaks`, as :func:`scipy.signal.find_peaks`),
+  and the mean time between them.
 
 Times are seconds from the stimulation time (from the first frame without one); NaN when the
 frame interval is unknown.
@@ -23,11 +24,11 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy.signal import find_peaks
 
 from ..config import RESPONSES, KineticsParams
 from ..system import map_frames
 from .fits import fit_response
+from .peaks import prominent_peaks
 from .response import Window, baselines, trace_matrix
 
 #: Columns of the kinetics table, in order (documented in docs/outputs.md).
@@ -147,7 +148,7 @@ def _pulses(normalised: np.ndarray, frames: np.ndarray, prominence: float, secon
     and ``pulse_period_s`` (mean time between consecutive ones; NaN with fewer than two)."""
     if not np.isfinite(normalised).all():
         return {"n_pulses": math.nan, "pulse_period_s": math.nan}
-    peaks, _ = find_peaks(normalised, prominence=prominence)
+    peaks = prominent_peaks(normalised, prominence)
     period = float(np.diff(frames[peaks]).mean()) * seconds if len(peaks) > 1 else math.nan
     return {"n_pulses": len(peaks), "pulse_period_s": period}
 
