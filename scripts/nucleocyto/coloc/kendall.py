@@ -91,6 +91,8 @@ def _weighted_inversions(group: np.ndarray, rank: np.ndarray, weight: np.ndarray
     buckets, so the next bit sees its buckets contiguous, still in their original order. The
     reordering stays within a group, so the group of each position never changes: each position
     adds up its inversions over the bits, and they are summed per group once at the end.
+    Every pass writes into arrays made once (int32 where the keys fit): these machines write
+    fresh memory slowly.
 
     Returns
     -------
@@ -98,33 +100,62 @@ def _weighted_inversions(group: np.ndarray, rank: np.ndarray, weight: np.ndarray
         Exact while the sums stay below 2**53.
     """
     bits = int(rank.max(initial=0)).bit_length()
-    key = (group.astype(np.int64) << bits) | rank  # group, then rank: buckets are runs of key >> (b + 1)
-    inversions = np.zeros(len(group), np.int64)
-    index = np.arange(len(group))
-    starts = np.ones(len(group), bool)
+    size = len(group)
+    fits = (int(group.max(initial=0)) + 1) << bits < 2**31 and weight is None
+    dtype = np.int32 if fits else np.int64
+    key = (group.astype(dtype) << bits) | rank.astype(dtype)  # group, then rank: buckets are runs of key >> (b + 1)
+    index = np.arange(size, dtype=dtype)
+    inversions, first, upper, one, ones_before, work = (np.zeros(size, dtype) for _ in range(6))
+    moved, starts, zero = np.empty_like(key), np.ones(size, bool), np.empty(size, bool)
+    if weight is not None:
+        weight, moved_weight = weight.astype(np.int64), np.empty(size, np.int64)
     for bit in range(bits - 1, -1, -1):
-        upper = key >> (bit + 1)
+        np.right_shift(key, bit + 1, out=upper)
         np.not_equal(upper[1:], upper[:-1], out=starts[1:])
-        first = np.maximum.accumulate(np.where(starts, index, 0))  # first element of each bucket
-        is_zero = ((key >> bit) & 1) == 0
-        zeros_before = np.cumsum(is_zero) - is_zero
-        zeros_before -= zeros_before[first]  # within the bucket
-        if weight is None:  # the ones before an element in its bucket: all before it but the zeros
-            inversions += np.where(is_zero, index - first - zeros_before, 0)
+        np.multiply(starts, index, out=first)
+        np.maximum.accumulate(first, out=first)  # first element of each bucket
+        np.right_shift(key, bit, out=one)
+        np.bitwise_and(one, 1, out=one)
+        np.equal(one, 0, out=zero)
+        np.cumsum(one, out=ones_before)
+        ones_before -= one
+        ones_before -= ones_before[first]  # the ones before each element, within its bucket
+        if weight is None:  # a zero inverts with each one before it
+            np.multiply(ones_before, zero, out=work)
         else:
-            ones = np.where(is_zero, 0, weight)
-            ones_before = np.cumsum(ones) - ones
-            inversions += np.where(is_zero, weight * (ones_before - ones_before[first]), 0)
-        bucket_starts = np.flatnonzero(starts)
-        zeros_in_bucket = np.repeat(np.add.reduceat(is_zero, bucket_starts), np.diff(bucket_starts, append=len(key)))
-        position = np.where(is_zero, first + zeros_before, index + zeros_in_bucket - zeros_before)
-        key = _placed(key, position)
-        weight = None if weight is None else _placed(weight, position)
+            np.multiply(one, weight, out=work)
+            weighted_before = np.cumsum(work) - work
+            weighted_before -= weighted_before[first]
+            np.multiply(weighted_before, weight, out=work)
+            work *= zero
+        inversions += work
+        _stable_positions(starts, first, one, zero, ones_before, index, work, upper)
+        moved[work] = key
+        key, moved = moved, key
+        if weight is not None:
+            moved_weight[work] = weight
+            weight, moved_weight = moved_weight, weight
     return np.bincount(group, weights=inversions, minlength=n)
 
 
-def _placed(values: np.ndarray, position: np.ndarray) -> np.ndarray:
-    """``values`` moved to ``position`` (a permutation)."""
-    moved = np.empty_like(values)
-    moved[position] = values
-    return moved
+def _stable_positions(
+    starts: np.ndarray,
+    first: np.ndarray,
+    one: np.ndarray,
+    zero: np.ndarray,
+    ones_before: np.ndarray,
+    index: np.ndarray,
+    out: np.ndarray,
+    scratch: np.ndarray,
+) -> None:
+    """Write into ``out`` where each element goes when every bucket (runs starting where
+    ``starts``; ``first`` each element's bucket start) is ordered stably by its bit (``one`` 0/1,
+    ``zero`` its negation, ``ones_before`` the ones before the element in its bucket): a zero
+    after the zeros before it, a one after all its bucket's zeros and the ones before it."""
+    bucket_starts = np.flatnonzero(starts)
+    sizes = np.diff(bucket_starts, append=len(starts))
+    zeros_in_bucket = np.repeat((sizes - np.add.reduceat(one, bucket_starts)).astype(out.dtype), sizes)
+    np.add(first, zeros_in_bucket, out=out)
+    out += ones_before
+    np.subtract(index, ones_before, out=scratch)
+    np.copyto(out, scratch, where=zero)
