@@ -49,8 +49,13 @@ def track_colours(highest: int) -> np.ndarray:
     """(highest + 1, 3) uint8 RGB colour of each track id 0..highest: id 0 black, id k the
     :data:`TRACK_HUES` entry (k − 1) mod TRACK_HUES of the palette (:func:`palette`)."""
     colours = np.zeros((highest + 1, 3), np.uint8)
-    colours[1:] = _hues()[(np.arange(1, highest + 1) - 1) % TRACK_HUES]
+    colours[1:] = _hues()[_hue_of(np.arange(1, highest + 1))]
     return colours
+
+
+def _hue_of(ids: np.ndarray) -> np.ndarray:
+    """The entry among the :data:`TRACK_HUES` track colours of each track id (≥ 1)."""
+    return (ids - 1) % TRACK_HUES
 
 
 def palette() -> np.ndarray:
@@ -58,8 +63,9 @@ def palette() -> np.ndarray:
     track colours from :data:`FULL`, the same at 0.6 brightness from :data:`DIMMED`, white last."""
     colours = np.zeros((256, 3), np.uint8)
     colours[:GREY_LEVELS] = (np.arange(GREY_LEVELS) * 6)[:, None]
-    colours[FULL : FULL + TRACK_HUES] = _hues()
-    colours[DIMMED : DIMMED + TRACK_HUES] = (_hues() * 0.6).astype(np.uint8)
+    hues = _hues()
+    colours[FULL : FULL + TRACK_HUES] = hues
+    colours[DIMMED : DIMMED + TRACK_HUES] = (hues * 0.6).astype(np.uint8)
     colours[WHITE] = 255
     return colours
 
@@ -107,9 +113,9 @@ def mask_movie(stack: np.ndarray, nuclei: np.ndarray, cytoplasm: np.ndarray, pat
             np.repeat(np.repeat(np.asarray(a[t])[sample], zoom, axis=0), zoom, axis=1) for a in (nuclei, cytoplasm)
         ]
         cytoplasm_edges = label_edges(np.where(labels[0] == 0, labels[1], 0))
-        index[cytoplasm_edges] = DIMMED + (labels[1][cytoplasm_edges] - 1) % TRACK_HUES
+        index[cytoplasm_edges] = DIMMED + _hue_of(labels[1][cytoplasm_edges])
         nucleus_edges = label_edges(labels[0])
-        index[nucleus_edges] = FULL + (labels[0][nucleus_edges] - 1) % TRACK_HUES
+        index[nucleus_edges] = FULL + _hue_of(labels[0][nucleus_edges])
         frame = Image.new("P", (index.shape[1], index.shape[0] + 14), 0)
         frame.putpalette(colours)
         frame.paste(Image.fromarray(index, "P"), (0, 14))

@@ -61,7 +61,7 @@ def ring_labels(nuclei: np.ndarray, inner: int = 3, outer: int = 5) -> np.ndarra
     reaches, n_reaches = ndimage.label(reach, structure=np.ones((3, 3), bool))
     owners = _sole_nucleus(reaches[found], nuclei[found], n_reaches)
     rings[ring] = owners[reaches[ring]]
-    shared = np.flatnonzero(owners == 0)[1:]
+    shared = np.flatnonzero(owners == 0)[1:]  # entry 0 is the background, not a reach
     if shared.size == 0:
         return rings
     boxes = ndimage.find_objects(reaches)
