@@ -12,6 +12,7 @@ from skimage.segmentation import expand_labels
 
 from conftest import KTR
 from nucleocyto.measure.qc import saturated_fraction
+from nucleocyto.segment.compaction import MAX_KEPT_FRACTION, occupied_region
 from nucleocyto.segment.labels import labelled_pixels, narrowed, paint
 from nucleocyto.segment.nuclei import connected_objects, level_counts, nucleus_labels, threshold_value
 from nucleocyto.segment.rings import ring_labels
@@ -212,3 +213,84 @@ def test_narrowed_pixels_are_the_same_pixels_in_fewer_bytes():
     np.testing.assert_array_equal(paint(narrow, np.arange(nuclei.max() + 1), nuclei.shape), nuclei)
     many = narrowed(pixels._replace(labels=pixels.labels + 300))
     assert many.labels.dtype == np.uint16 and (many.labels == pixels.labels + 300).all()
+
+
+# --- sparse frames: only the occupied rows and columns are computed ---------------------------
+
+
+def sparse_nuclei(seed: int, shape=(180, 240), n: int = 6) -> np.ndarray:
+    """A few small nuclei far apart on a large frame, some in pairs a few pixels apart, some on
+    the border: most rows and columns are empty, and the gaps between occupied ones vary."""
+    rng = np.random.default_rng(seed)
+    nuclei = np.zeros(shape, np.int32)
+    for k in range(1, n + 1):
+        h, w = rng.integers(1, 9, 2)
+        y, x = rng.integers(0, shape[0] - h + 1), rng.integers(0, shape[1] - w + 1)
+        nuclei[y : y + h, x : x + w] = k
+        if k % 3 == 0:  # a neighbour, gap 1..12 px to the right
+            x2 = min(x + w + int(rng.integers(1, 13)), shape[1] - 2)
+            nuclei[y : y + h, x2 : x2 + 2] = k + n
+    return nuclei
+
+
+def brute_force_kept(occupied: np.ndarray, margin: int) -> np.ndarray:
+    where = np.flatnonzero(occupied)
+    return np.array([i for i in range(occupied.size) if where.size and np.abs(where - i).min() <= margin], np.intp)
+
+
+@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("margin", [1, 4, 6])
+def test_kept_rows_and_columns_are_those_within_the_margin(seed, margin):
+    mask = sparse_nuclei(seed) > 0
+    region = occupied_region(mask, margin)
+    assert region is not None
+    rows, cols = region[0].ravel(), region[1].ravel()
+    np.testing.assert_array_equal(rows, brute_force_kept(mask.any(axis=1), margin))
+    np.testing.assert_array_equal(cols, brute_force_kept(mask.any(axis=0), margin))
+
+
+def test_no_region_for_an_empty_or_a_full_mask():
+    assert occupied_region(np.zeros((40, 50), bool), 3) is None
+    full = np.zeros((40, 50), bool)
+    full[::4, ::4] = True  # every row and column within the margin of a mask pixel
+    assert occupied_region(full, 3) is None
+    assert occupied_region(np.ones((1, 1), bool), 6) is None
+
+
+@pytest.mark.parametrize("seed", range(30))
+@pytest.mark.parametrize("radii", [(3, 5), (1, 8), (0, 2)])
+def test_ring_of_sparse_nuclei_equals_classic(seed, radii):
+    nuclei = sparse_nuclei(seed)
+    assert occupied_region(nuclei > 0, radii[1] + 1) is not None  # the compacted route runs
+    np.testing.assert_array_equal(ring_labels(nuclei, *radii), classic_ring(nuclei, *radii))
+
+
+@pytest.mark.parametrize("gap", range(9, 16))
+def test_ring_of_nuclei_just_beyond_each_others_reach_equals_classic(gap):
+    """Two nuclei ``gap`` px apart on both axes: their dilations touch, meet or stay apart, and
+    the rows and columns between them are cut or kept."""
+    nuclei = np.zeros((120, 150), np.int32)
+    nuclei[20:23, 30:34] = 1
+    nuclei[23 + gap : 26 + gap, 34 + gap : 38 + gap] = 2
+    nuclei[100:103, 130:134] = 3
+    assert occupied_region(nuclei > 0, 6) is not None
+    np.testing.assert_array_equal(ring_labels(nuclei), classic_ring(nuclei, 3, 5))
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_connected_objects_of_a_sparse_mask_equal_skimage_label(seed):
+    rng = np.random.default_rng(seed)
+    mask = sparse_nuclei(seed, n=10) > 0
+    mask[rng.integers(0, 180, 8), rng.integers(0, 240, 8)] = True  # single pixels, some diagonal neighbours
+    assert occupied_region(mask, 1) is not None
+    np.testing.assert_array_equal(connected_objects(mask), label(mask))
+
+
+def test_the_kept_fraction_bounds_the_compaction():
+    """Every row occupied; columns every 10 px keep 29 of 100 (compacted), every 4 px 3 in 4 (not)."""
+    mask = np.zeros((100, 100), bool)
+    mask[:, ::10] = True
+    region = occupied_region(mask, 1)
+    assert region is not None and region[0].size * region[1].size == 29 * 100 <= MAX_KEPT_FRACTION * mask.size
+    mask[:, ::4] = True
+    assert MAX_KEPT_FRACTION < 0.75 and occupied_region(mask, 1) is None

@@ -15,6 +15,7 @@ from skimage import filters
 from skimage.measure import label
 
 from ..config import THRESHOLD_METHODS, MaskParams
+from .compaction import occupied_region
 from .labels import LABEL_DTYPE
 
 #: scikit-image's function of each automatic threshold method.
@@ -111,19 +112,15 @@ def segment_nuclei(
 
 def connected_objects(mask: np.ndarray) -> np.ndarray:
     """``skimage.measure.label(mask)``: the 8-connected objects of a (Y, X) bool mask, numbered
-    1..n in raster order (int32 image), labelling only the rows that hold mask pixels.
-
-    Rows without a mask pixel separate the objects above them from those below, so the runs of
-    occupied rows, each followed by one empty row, are labelled as one shorter image: the same
-    objects in the same raster order. A frame whose rows are mostly occupied is labelled whole.
-    """
-    rows = mask.any(axis=1)
-    if np.count_nonzero(rows) > mask.shape[0] // 2:
+    1..n in raster order (int32 image). On a sparse mask, only its occupied rows and columns are
+    labelled (:func:`nucleocyto.segment.compaction.occupied_region` with a margin of one pixel,
+    which keeps who touches whom): the same objects, and cutting rows and columns keeps the
+    raster order of each object's first pixel."""
+    region = occupied_region(mask, 1)
+    if region is None:
         return label(mask).astype(LABEL_DTYPE, copy=False)
-    kept = rows.copy()
-    kept[1:] |= rows[:-1]
     labels = np.zeros(mask.shape, LABEL_DTYPE)
-    labels[kept] = label(mask[kept])
+    labels[region] = label(mask[region])
     return labels
 
 

@@ -16,6 +16,7 @@ import numpy as np
 from scipy import ndimage
 
 from ..config import MaskParams
+from .compaction import occupied_region
 from .labels import LABEL_DTYPE
 from .nuclei import threshold_value
 
@@ -40,6 +41,9 @@ def ring_labels(nuclei: np.ndarray, inner: int = 3, outer: int = 5) -> np.ndarra
     -----
     Bit-identical to the classic computation, without a transform of the whole frame:
 
+    - on a sparse frame, only the rows and columns within ``outer + 1`` of a nucleus pixel are
+      computed (:func:`nucleocyto.segment.compaction.occupied_region`): no ring pixel lies
+      elsewhere, and the cut leaves each ring pixel's neighbourhood as it is;
     - the ring is the XOR of two exact disk dilations of the union of nuclei, each computed as
       the union of vertically shifted row dilations (one per row of the disk);
     - owners are resolved per reach: a connected object of the outer dilation. A ring pixel and
@@ -52,6 +56,17 @@ def ring_labels(nuclei: np.ndarray, inner: int = 3, outer: int = 5) -> np.ndarra
       and the box gives the owner the whole frame would.
     """
     found = nuclei != 0
+    region = occupied_region(found, outer + 1)
+    if region is None:
+        return _owned_ring(nuclei, found, inner, outer)
+    rings = np.zeros(nuclei.shape, LABEL_DTYPE)
+    rings[region] = _owned_ring(nuclei[region], found[region], inner, outer)
+    return rings
+
+
+def _owned_ring(nuclei: np.ndarray, found: np.ndarray, inner: int, outer: int) -> np.ndarray:
+    """:func:`ring_labels` of the (Y, X) label image ``nuclei`` whose nucleus pixels are the bool
+    ``found``, without compaction."""
     rings = np.zeros(nuclei.shape, LABEL_DTYPE)
     if not found.any():
         return rings
