@@ -8,15 +8,19 @@ import csv
 
 with open(config["samples"]) as sheet:
     SAMPLES = {row["sample"]: row for row in csv.DictReader(sheet, delimiter="\t")}
-FIGURES = ["overlay", "timecourse", "ratio", "correlation"]
+FIGURES = ["overlay", "timecourse", "ratio", "correlation", "scatter", "cells"]
 TABLES = ["qc", "lineage", "intensities", "cells", "correlation", "translocation", "kinetics", "response"]
+SAMPLE_FIGURES = [f"figures/{figure}.{ext}" for figure in FIGURES for ext in ("png", "svg")]
 RESULTS = [
     "nuclei.npy",
     "cytoplasm.npy",
     *(f"{table}.parquet" for table in TABLES),
-    *(f"figures/{figure}.png" for figure in FIGURES),
+    *SAMPLE_FIGURES,
     "figures/masks.gif",
+    "cells.html",
+    "qc.html",
 ]
+SUMMARY_FIGURES = {"summary_figures": ["summary"], "response_figures": ["response", "heatmap", "superplots"]}
 
 
 def images(wildcards):
@@ -27,8 +31,8 @@ def images(wildcards):
 rule all:  # as in the workflow, every result file
     input:
         expand("results/{sample}/{name}", sample=SAMPLES, name=RESULTS),
-        "results/figures/summary.png",
-        "results/figures/response.png",
+        expand("results/figures/{name}.{ext}", name=sum(SUMMARY_FIGURES.values(), []), ext=("png", "svg")),
+        expand("results/{name}.html", name=("summary", "software", "kinetics", "comparisons")),
 
 
 rule ingest:
@@ -67,6 +71,7 @@ rule measure:
         "results/{sample}/metadata.json",
         "results/{sample}/nuclei.npy",
         "results/{sample}/cytoplasm.npy",
+        "results/{sample}/lineage.parquet",
     output:
         "results/{sample}/intensities.parquet",
         "results/{sample}/cells.parquet",
@@ -84,7 +89,7 @@ rule correlate:
         "results/{sample}/metadata.json",
         "results/{sample}/nuclei.npy",
         "results/{sample}/cytoplasm.npy",
-        "results/{sample}/intensities.parquet",
+        "results/{sample}/cells.parquet",
     output:
         "results/{sample}/correlation.parquet",
         "results/{sample}/translocation.parquet",
@@ -102,11 +107,15 @@ rule figures:
         "results/{sample}/metadata.json",
         "results/{sample}/nuclei.npy",
         "results/{sample}/cytoplasm.npy",
-        "results/{sample}/intensities.parquet",
+        "results/{sample}/cells.parquet",
         "results/{sample}/correlation.parquet",
+        "results/{sample}/translocation.parquet",
+        "results/{sample}/qc.parquet",
     output:
-        expand("results/{{sample}}/figures/{figure}.png", figure=FIGURES),
+        expand("results/{{sample}}/{figure}", figure=SAMPLE_FIGURES),
         "results/{sample}/figures/masks.gif",
+        "results/{sample}/cells.html",
+        "results/{sample}/qc.html",
     log:
         "logs/figures/{sample}.log",
     benchmark:
@@ -117,7 +126,9 @@ rule figures:
 
 rule kinetics:
     input:
+        "results/{sample}/cells.parquet",
         "results/{sample}/translocation.parquet",
+        "results/{sample}/metadata.json",
     output:
         "results/{sample}/kinetics.parquet",
         "results/{sample}/response.parquet",
@@ -149,7 +160,9 @@ rule summary_figures:
         expand("results/{sample}/qc.parquet", sample=SAMPLES),
         "results/kinetics.parquet",
     output:
-        "results/figures/summary.png",
+        expand("results/figures/{name}.{ext}", name=SUMMARY_FIGURES["summary_figures"], ext=("png", "svg")),
+        "results/summary.html",
+        "results/software.html",
     log:
         "logs/summary_figures.log",
     benchmark:
@@ -192,7 +205,9 @@ rule response_figures:
         "results/comparisons.parquet",
         expand("results/{sample}/response.parquet", sample=SAMPLES),
     output:
-        "results/figures/response.png",
+        expand("results/figures/{name}.{ext}", name=SUMMARY_FIGURES["response_figures"], ext=("png", "svg")),
+        "results/kinetics.html",
+        "results/comparisons.html",
     log:
         "logs/response_figures.log",
     benchmark:

@@ -60,13 +60,14 @@ def test_bench_writes_its_report(tmp_path):
     assert not (tmp_path / "scratch").exists(), "the scratch folder is left behind"
 
 
-def planned_jobs(snakefile, workdir, sheet):
-    """{rule: job count} of ``snakemake -n`` with ``snakefile`` on ``sheet``."""
+def planned_files(snakefile, workdir, sheet):
+    """{output file: rule} of every job ``snakemake --summary`` plans with ``snakefile`` on
+    ``sheet`` (nothing is run)."""
     command = [
         sys.executable,
         "-m",
         "snakemake",
-        "-n",
+        "--summary",
         "--snakefile",
         str(snakefile),
         "--directory",
@@ -78,18 +79,19 @@ def planned_jobs(snakefile, workdir, sheet):
     ]
     result = subprocess.run(command, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    printed = result.stdout + result.stderr
-    table = printed[printed.index("Job stats:") : printed.index("total")]
-    return {rule: int(count) for rule, count in re.findall(r"^(\w+)\s+(\d+)$", table, re.MULTILINE)}
+    rows = [line.split("\t") for line in result.stdout.splitlines()[1:] if line.count("\t") >= 2]
+    return {row[0]: row[2] for row in rows}
 
 
-def test_design_floor_plans_the_workflows_per_sample_jobs(tmp_path):
-    """The dry-run floor the bench reports is only a floor if it has the workflow's jobs."""
+def test_design_floor_plans_the_workflows_jobs_and_files(tmp_path):
+    """The dry-run floor the bench reports is only a floor if it has the workflow's jobs, each
+    with the files the workflow writes (the data contract of docs/outputs.md)."""
     tiffs = [REPO / "data" / "demo" / f"demo_import_{channel}.tif" for channel in ("poi", "nucleus")]
     sheet = tmp_path / "samples.tsv"
     sheet.write_text("sample\tpoi\tnucleus\n" + "".join(f"s{i}\t{tiffs[0]}\t{tiffs[1]}\n" for i in range(3)))
-    workflow = planned_jobs(REPO / "Snakefile", tmp_path / "workflow", sheet)
-    floor = planned_jobs(REPO / "bench" / "design_floor.smk", tmp_path / "floor", sheet)
+    workflow = planned_files(REPO / "Snakefile", tmp_path / "workflow", sheet)
+    floor = planned_files(REPO / "bench" / "design_floor.smk", tmp_path / "floor", sheet)
+    assert workflow == floor
     per_sample = ("ingest", "masks", "measure", "correlate", "figures", "kinetics")
-    expected = dict.fromkeys(per_sample, 3)
-    assert {rule: workflow[rule] for rule in per_sample} == {rule: floor[rule] for rule in per_sample} == expected
+    planned = {(rule, path.split("/")[1]) for path, rule in workflow.items() if rule in per_sample}
+    assert planned == {(rule, f"s{i}") for rule in per_sample for i in range(3)}
