@@ -32,6 +32,8 @@ def test_bench_writes_its_report(tmp_path):
         "16",
         "--samples",
         "3",
+        "--dry-runs",
+        "2",
         "--cores",
         "2",
         "--workdir",
@@ -54,7 +56,9 @@ def test_bench_writes_its_report(tmp_path):
     assert "2 frames × 96 × 96 px × 2 channels, uint16, 16 cells" in crowded
     assert re.search(r"All steps together: \*\*[0-9]+ ms\*\* per frame", crowded)
     assert re.search(r"Dry run \(`snakemake -n`\) of 3 samples: \*\*[0-9.]+ s\*\*", report)
-    assert re.search(r"`bench/design_floor.smk`\): [0-9.]+ s \(\*\*[0-9.]+×\*\*\)\.", report)
+    floor = r"`bench/design_floor.smk`\): [0-9.]+ s \(\*\*([0-9.]+)×\*\*, the median ratio of 2 pairs run in turn; "
+    ratios = re.search(floor + r"([0-9.]+)–([0-9.]+)×; the times are medians\)\.", report)
+    assert ratios and float(ratios.group(2)) <= float(ratios.group(1)) <= float(ratios.group(3))
     text = docs.read_text()
     assert text.startswith("Intro.") and text.endswith("Outro.\n") and report in text and "old table" not in text
     assert not (tmp_path / "scratch").exists(), "the scratch folder is left behind"
