@@ -244,9 +244,11 @@ def test_kept_rows_and_columns_are_those_within_the_margin(seed, margin):
     mask = sparse_nuclei(seed) > 0
     region = occupied_region(mask, margin)
     assert region is not None
-    rows, cols = region[0].ravel(), region[1].ravel()
-    np.testing.assert_array_equal(rows, brute_force_kept(mask.any(axis=1), margin))
-    np.testing.assert_array_equal(cols, brute_force_kept(mask.any(axis=0), margin))
+    np.testing.assert_array_equal(region.rows, brute_force_kept(mask.any(axis=1), margin))
+    np.testing.assert_array_equal(region.cols, brute_force_kept(mask.any(axis=0), margin))
+    compacted = region.cut(mask)
+    assert compacted.sum() == mask.sum()
+    np.testing.assert_array_equal(region.uncut(compacted, mask.shape), mask)
 
 
 def test_no_region_for_an_empty_or_a_full_mask():
@@ -291,6 +293,6 @@ def test_the_kept_fraction_bounds_the_compaction():
     mask = np.zeros((100, 100), bool)
     mask[:, ::10] = True
     region = occupied_region(mask, 1)
-    assert region is not None and region[0].size * region[1].size == 29 * 100 <= MAX_KEPT_FRACTION * mask.size
+    assert region is not None and region.rows.size * region.cols.size == 29 * 100 <= MAX_KEPT_FRACTION * mask.size
     mask[:, ::4] = True
     assert MAX_KEPT_FRACTION < 0.75 and occupied_region(mask, 1) is None

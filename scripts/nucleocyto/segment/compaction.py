@@ -13,6 +13,8 @@ pixels what it gives on the frame, and finds nothing on the cut ones.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 #: Compact only when the kept rows × columns are at most this fraction of the frame: cutting
@@ -22,11 +24,26 @@ import numpy as np
 MAX_KEPT_FRACTION = 0.7
 
 
-def occupied_region(mask: np.ndarray, margin: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """The kept rows and columns of the (Y, X) bool ``mask`` (see the module), as the open mesh
-    of ``np.ix_``: ``image[region]`` is the compacted image, ``out[region] = compacted`` writes it
-    back. None when the kept part is more than :data:`MAX_KEPT_FRACTION` of the frame, or the
-    mask is empty.
+class Region(NamedTuple):
+    """The kept rows and columns of a frame, increasing (k,) and (l,) intp indices."""
+
+    rows: np.ndarray
+    cols: np.ndarray
+
+    def cut(self, image: np.ndarray) -> np.ndarray:
+        """The (k, l) compacted copy of the (Y, X) ``image``."""
+        return np.take(np.take(image, self.rows, axis=0), self.cols, axis=1)
+
+    def uncut(self, compacted: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+        """A (Y, X) image of ``compacted``'s dtype: ``compacted`` at the kept pixels, 0 elsewhere."""
+        image = np.zeros(shape, compacted.dtype)
+        image[np.ix_(self.rows, self.cols)] = compacted
+        return image
+
+
+def occupied_region(mask: np.ndarray, margin: int) -> Region | None:
+    """The kept rows and columns of the (Y, X) bool ``mask`` (see the module). None when the kept
+    part is more than :data:`MAX_KEPT_FRACTION` of the frame, or the mask is empty.
 
     Parameters
     ----------
@@ -38,7 +55,7 @@ def occupied_region(mask: np.ndarray, margin: int) -> tuple[np.ndarray, np.ndarr
     kept = rows.size * cols.size
     if kept == 0 or kept > MAX_KEPT_FRACTION * mask.size:
         return None
-    return np.ix_(rows, cols)
+    return Region(rows, cols)
 
 
 def _kept(occupied: np.ndarray, margin: int) -> np.ndarray:

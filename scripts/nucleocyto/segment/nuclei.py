@@ -119,9 +119,7 @@ def connected_objects(mask: np.ndarray) -> np.ndarray:
     region = occupied_region(mask, 1)
     if region is None:
         return label(mask).astype(LABEL_DTYPE, copy=False)
-    labels = np.zeros(mask.shape, LABEL_DTYPE)
-    labels[region] = label(mask[region])
-    return labels
+    return region.uncut(label(region.cut(mask)).astype(LABEL_DTYPE, copy=False), mask.shape)
 
 
 def split_touching(mask: np.ndarray, depth: float = 2.0) -> np.ndarray:

@@ -59,9 +59,8 @@ def ring_labels(nuclei: np.ndarray, inner: int = 3, outer: int = 5) -> np.ndarra
     region = occupied_region(found, outer + 1)
     if region is None:
         return _owned_ring(nuclei, found, inner, outer)
-    rings = np.zeros(nuclei.shape, LABEL_DTYPE)
-    rings[region] = _owned_ring(nuclei[region], found[region], inner, outer)
-    return rings
+    compacted = region.cut(nuclei)
+    return region.uncut(_owned_ring(compacted, compacted != 0, inner, outer), nuclei.shape)
 
 
 def _owned_ring(nuclei: np.ndarray, found: np.ndarray, inner: int, outer: int) -> np.ndarray:
