@@ -1,5 +1,5 @@
 # make run   - create .venv if needed, run the pipeline on the bundled demo data
-# make test  - create .venv if needed, run the test suite
+# make test  - create .venv if needed, run the test suite, one worker per core (TEST_WORKERS=0: in one process)
 # make lint  - ruff (check and format), snakefmt and snakemake --lint; CI runs it before make test
 # make report - run the pipeline, then write the self-contained HTML report results/report.html
 # make test-cluster - the demo through the SLURM profile on a throwaway local SLURM (root; docs/cluster.md)
@@ -10,6 +10,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.requirements-installed
+# pytest-xdist workers; each test file runs in one, so its shared pipeline runs happen once
+TEST_WORKERS ?= auto
 CORES ?= 2
 SHEET ?= samples.tsv
 
@@ -25,7 +27,7 @@ run: $(STAMP)
 	@echo "Done: per-sample results in results/<sample>/, all samples in results/summary.parquet and results/figures/."
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
