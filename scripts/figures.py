@@ -16,6 +16,7 @@ def main(snakemake):
         snakemake.params.min_area_um2,
         QCParams(**snakemake.params.qc),
         Stimulus(**snakemake.params.stimulus),
+        threads=snakemake.threads,
     )
 
 

@@ -86,6 +86,36 @@ def test_figures_are_images(demo_run, sample, name):
     assert (figures / f"{name}.svg").read_text().lstrip().startswith("<?xml")
 
 
+def test_figures_drawn_in_one_process_equal_the_workflows_two(demo_run, tmp_path, monkeypatch):
+    """The figures step splits its work over two worker processes (the rule's threads); drawn
+    in one process, every figure, the movie and both tables are the same bytes."""
+    import yaml
+
+    from nucleocyto import SAMPLE_FIGURES
+    from nucleocyto.config import FigureParams, QCParams
+    from nucleocyto.kinetics.response import Stimulus
+    from nucleocyto.steps import figures
+
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    results = demo_run / "results" / "demo_import"
+    names = ("metadata.json", "nuclei.npy", "cytoplasm.npy", "cells.parquet", "correlation.parquet")
+    inputs = {name.split(".")[0]: results / name for name in (*names, "translocation.parquet", "qc.parquet")}
+    written = {name: f"figures/{name}.png" for name in SAMPLE_FIGURES}
+    written |= {f"{name}_svg": f"figures/{name}.svg" for name in SAMPLE_FIGURES}
+    written |= {"movie": "figures/masks.gif", "table": "cells.html", "qc_table": "qc.html"}
+    (tmp_path / "figures").mkdir()
+    monkeypatch.chdir(demo_run)  # the sheet's relative source paths
+    assert "\t3\n" in (demo_run / "data" / "samples.tsv").read_text().splitlines(keepends=True)[1]
+    stimulus = Stimulus(stimulus_frame=3, source="sample sheet")  # as the demo's sheet gives it
+    outputs = {key: tmp_path / path for key, path in written.items()}
+    params = FigureParams(**config["figures"])
+    figures.run(
+        "demo_import", inputs, outputs, params, config["masks"]["min_area_um2"], QCParams(**config["qc"]), stimulus
+    )
+    for key, path in written.items():
+        assert outputs[key].read_bytes() == (results / path).read_bytes(), path
+
+
 def test_summary(demo_run):
     summary = pd.read_parquet(demo_run / "results" / "summary.parquet")
     assert set(summary["sample"]) == set(SAMPLES)

@@ -21,6 +21,7 @@ rule figures:
         "benchmarks/figures/{sample}.tsv"
     conda:
         "../envs/nucleocyto.yaml"
+    threads: 2
     resources:
         mem_mb=memory_mb(0.25),
         runtime=runtime_min,

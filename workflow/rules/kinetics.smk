@@ -16,9 +16,8 @@ rule kinetics:
         "benchmarks/kinetics/{sample}.tsv"
     conda:
         "../envs/nucleocyto.yaml"
-    # one thread: kinetics then runs beside figures (both follow correlate); with more cores,
-    # --set-threads kinetics=N fits the cells in N worker processes
-    threads: 1
+    # the cells are fitted in as many worker processes (--set-threads kinetics=N for more)
+    threads: 2
     resources:
         mem_mb=memory_mb(0.05),
         runtime=runtime_min,

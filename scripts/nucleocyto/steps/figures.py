@@ -20,6 +20,7 @@ from ..plots.data import counted_cells, montage_frames, select_cells, split_cell
 from ..plots.movie import mask_movie
 from ..plots.report import cell_summary, qc_summary
 from ..plots.style import save
+from ..system import map_frames
 
 #: The note above the per-cell table.
 TABLE_NOTE = (
@@ -36,6 +37,7 @@ def run(
     min_area_um2: float,
     qc: QCParams,
     stimulus: Stimulus,
+    threads: int = 1,
 ) -> None:
     """The figures of one sample (PNG ``outputs[name]`` and SVG ``outputs[name + "_svg"]`` for
     each of :data:`nucleocyto.SAMPLE_FIGURES`), the mask movie ``outputs["movie"]``, the per-cell
@@ -45,7 +47,8 @@ def run(
     ``correlation``, ``translocation`` and ``qc`` to their paths. The per-cell figures use the
     tracks of at least ``params.min_track_frames`` frames whose nuclei have a median area of at
     least ``min_area_um2`` (:func:`nucleocyto.plots.data.counted_cells`); ``stimulus``, the
-    sample's stimulation time, is marked on every time plot.
+    sample's stimulation time, is marked on every time plot. With ``threads`` > 1 the montage
+    and the mask movie are drawn in one worker process and the rest in another, side by side.
     """
     metadata = read_metadata(inputs["metadata"])
     interval, pixel, n_frames = metadata["frame_interval_s"], metadata["pixel_size_um"], metadata["shape"][0]
@@ -63,21 +66,29 @@ def run(
     title = f"{sample}: POI with nucleus and cytoplasm masks" + (
         f"\nQC: {len(warnings)} warning(s), see the QC table" if warnings else ""
     )
-    with sample_arrays(inputs) as arrays:
-        overlay = (*arrays, shown, interval, pixel, params.montage_columns, title)
-        write("overlay", draw.overlay_montage, *overlay, params.crop_px, params.crop)
-        mask_movie(*arrays, outputs["movie"], sample)
-    all_cells, pooled = split_cells(pd.read_parquet(inputs["cells"]))
-    cells, excluded = counted_cells(all_cells, n_frames, params.min_track_frames, min_area_um2)
-    note = _excluded_note(cells["cell_id"].nunique(), excluded, params.min_track_frames, min_area_um2)
-    correlation = pd.read_parquet(inputs["correlation"], columns=["frame", "scope", "cell_id", "pearson_r"])
-    _cell_figures(write, sample, metadata, cells, pooled, correlation, params.max_cells, note, stimulated)
-    table = cell_summary(all_cells, pooled, pd.read_parquet(inputs["translocation"]), pixel)
-    used = table["cell"].isin(["all, pooled", *map(str, cells["cell_id"].unique())])
-    table.insert(2, "in figures", used.map({True: "yes", False: "no"}))
-    write_html(table, outputs["table"], f"{sample}: cells", TABLE_NOTE)
-    qc_note = " ".join(f"WARNING: {w}" for w in warnings) or "No QC warning."
-    write_html(qc_summary(qc_table, pixel), outputs["qc_table"], f"{sample}: quality control per frame", qc_note)
+
+    def images() -> None:  # the montage and the movie: the parts that read the movie
+        with sample_arrays(inputs) as arrays:
+            overlay = (*arrays, shown, interval, pixel, params.montage_columns, title)
+            write("overlay", draw.overlay_montage, *overlay, params.crop_px, params.crop)
+            mask_movie(*arrays, outputs["movie"], sample)
+
+    def tables() -> None:  # the figures and tables of the cells
+        all_cells, pooled = split_cells(pd.read_parquet(inputs["cells"]))
+        cells, excluded = counted_cells(all_cells, n_frames, params.min_track_frames, min_area_um2)
+        note = _excluded_note(cells["cell_id"].nunique(), excluded, params.min_track_frames, min_area_um2)
+        correlation = pd.read_parquet(inputs["correlation"], columns=["frame", "scope", "cell_id", "pearson_r"])
+        _cell_figures(write, sample, metadata, cells, pooled, correlation, params.max_cells, note, stimulated)
+        table = cell_summary(all_cells, pooled, pd.read_parquet(inputs["translocation"]), pixel)
+        used = table["cell"].isin(["all, pooled", *map(str, cells["cell_id"].unique())])
+        table.insert(2, "in figures", used.map({True: "yes", False: "no"}))
+        write_html(table, outputs["table"], f"{sample}: cells", TABLE_NOTE)
+        qc_note = " ".join(f"WARNING: {w}" for w in warnings) or "No QC warning."
+        write_html(qc_summary(qc_table, pixel), outputs["qc_table"], f"{sample}: quality control per frame", qc_note)
+
+    parts = (images, tables)
+    for _ in map_frames(lambda part: parts[part](), len(parts), threads, unit="figure groups"):
+        pass
 
 
 def _cell_figures(
