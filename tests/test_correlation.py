@@ -20,7 +20,7 @@ from skimage import measure
 from conftest import REPO, run_snakemake, write_sheet
 from nucleocyto.coloc import kendall
 from nucleocyto.coloc.costes import costes_pvalue_by_label
-from nucleocyto.coloc.grouped import average_ranks, scope_pixels
+from nucleocyto.coloc.grouped import average_ranks, joint_points, merge_points, scope_pixels, value_bins
 from nucleocyto.coloc.pixel import colocalisation_by_label
 from nucleocyto.coloc.scopes import COLUMNS, frame_correlations
 from nucleocyto.coloc.temporal import (
@@ -450,3 +450,29 @@ def test_kendall_of_merged_points_by_either_count_equals_scipy(monkeypatch, grid
         expected = [stats.kendalltau(x[labels == k], y[labels == k]).statistic for k in range(1, 7)]
         np.testing.assert_allclose(kendall.kendall_tau(scope), expected, atol=1e-12)
     assert bool(counted) == (grid_per_point > 0), "the route asked for was taken"
+
+
+@pytest.mark.parametrize("dtype, high", [(np.uint8, 255), (np.uint16, 40), (np.uint16, 700), (np.int32, 300)])
+@pytest.mark.parametrize("seed", range(6))
+def test_points_from_joint_counts_equal_the_binned_and_merged_pixels(dtype, high, seed):
+    """One group of integer pixels (a whole frame) gives the same bins and weighted points from
+    one count of its (x, y) pairs as from binning each channel and merging."""
+    rng = np.random.default_rng(seed)
+    m = int(rng.integers(1, 20_000))
+    x, y = (rng.integers(0, high, m).astype(dtype) for _ in range(2))
+    group = np.zeros(m, np.intp)
+    bins_x, bins_y = value_bins(x, group, 1), value_bins(y, group, 1)
+    points = merge_points(bins_x, bins_y, group, 1)
+    joint = joint_points(x, y)
+    assert joint is not None and points.weight is not None
+    for got, expected in zip(joint, (bins_x, bins_y, points)):
+        for field in got._fields:
+            if field != "code":
+                np.testing.assert_array_equal(getattr(got, field), getattr(expected, field), err_msg=field)
+
+
+def test_points_from_joint_counts_only_for_narrow_integer_values():
+    rng = np.random.default_rng(1)
+    wide = rng.integers(0, 60_000, 5_000).astype(np.uint16)  # a 60,000² count array: too large
+    assert joint_points(wide, wide[::-1].copy()) is None
+    assert joint_points(wide.astype(np.float32), wide.astype(np.float32)) is None

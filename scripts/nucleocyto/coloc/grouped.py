@@ -22,7 +22,7 @@ DENSE_PER_PIXEL = 8
 class Bins(NamedTuple):
     """The distinct values of one channel within each group, ordered by group, then value."""
 
-    code: np.ndarray  #: (m,) intp, each pixel's bin
+    code: np.ndarray | None  #: (m,) intp, each pixel's bin; None where the points came from joint counts
     group: np.ndarray  #: (D,) intp, each bin's group
     value: np.ndarray  #: (D,) float64, each bin's value
     count: np.ndarray  #: (D,) int64, pixels per bin (≥ 1)
@@ -172,6 +172,38 @@ def merge_points(bx: Bins, by: Bins, group: np.ndarray, n: int) -> Points:
     return Points(point_group, x_bin, y_local + y_start[point_group], count[pairs].astype(np.float64))
 
 
+def joint_points(x: np.ndarray, y: np.ndarray) -> tuple[Bins, Bins, Points] | None:
+    """The bins of both channels and the merged points of one group of pixels, (m,) integer
+    values each, from one count of their (x, y) pairs: what :func:`value_bins` and
+    :func:`merge_points` give (without the pixels' bin codes), in one pass over the pixels
+    instead of five. None when the values are not integers or the pairs' dense count array would
+    be larger than :func:`merge_points` allows."""
+    m = len(x)
+    if not m or not all(np.issubdtype(v.dtype, np.integer) and np.can_cast(v.dtype, np.intp) for v in (x, y)):
+        return None
+    low_x, low_y = int(x.min()), int(y.min())
+    span_x, span_y = int(x.max()) - low_x + 1, int(y.max()) - low_y + 1
+    if span_x * span_y > DENSE_PER_PIXEL * max(m, 2**16):
+        return None
+    key = x.astype(np.intp)
+    key -= low_x
+    key *= span_y
+    key += y
+    key -= low_y
+    grid = np.bincount(key, minlength=span_x * span_y).reshape(span_x, span_y)
+    bins, present = [], []  # each channel's bins, and their rows (columns) of the grid
+    for counts, low in ((grid.sum(axis=1), low_x), (grid.sum(axis=0), low_y)):
+        present.append(np.flatnonzero(counts))
+        bins.append(
+            Bins(None, np.zeros(len(present[-1]), np.intp), (present[-1] + low).astype(np.float64), counts[present[-1]])
+        )
+    occupied = grid[np.ix_(*present)]
+    pairs = np.flatnonzero(occupied)
+    x_bin, y_bin = np.divmod(pairs, occupied.shape[1])
+    weight = occupied.ravel()[pairs].astype(np.float64)
+    return bins[0], bins[1], Points(np.zeros(len(pairs), np.intp), x_bin, y_bin, weight)
+
+
 def group_moments(
     x: np.ndarray,
     y: np.ndarray,
@@ -234,8 +266,12 @@ def scope_pixels(x: np.ndarray, y: np.ndarray, labels: np.ndarray, ids: np.ndarr
     n = len(ids)
     where, group = label_groups(labels, ids)
     pixels = [values_at(image, where) for image in (x, y)]
-    bins_x, bins_y = (value_bins(values, group, n) for values in pixels)
-    points = merge_points(bins_x, bins_y, group, n)
+    joint = joint_points(*pixels) if n == 1 else None
+    if joint is None:
+        bins_x, bins_y = (value_bins(values, group, n) for values in pixels)
+        points = merge_points(bins_x, bins_y, group, n)
+    else:
+        bins_x, bins_y, points = joint
     if points.weight is None:  # the points are the pixels
         values = [np.asarray(channel, np.float64) for channel in pixels]
     else:
