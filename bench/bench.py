@@ -3,7 +3,7 @@
 Usage::
 
     python bench/bench.py [--frames 500] [--size 1024] [--cells 36] [--crowded-frames 100]
-                          [--crowded-cells 750] [--cores 2] [--samples 1000] [--dry-runs 3]
+                          [--crowded-cells 750] [--cores 2] [--samples 1000] [--dry-runs 5]
                           [--workdir DIR]
                           [--keep] [--output bench/out/bench.md] [--docs docs/performance.md]
 
@@ -421,7 +421,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cores", type=int, default=os.cpu_count(), help="snakemake --cores (default: all)")
     parser.add_argument("--samples", type=int, default=1000, help="samples in the dry run (default 1000)")
     parser.add_argument(
-        "--dry-runs", type=int, default=3, help="dry runs of the workflow and of the floor, in turn (default 3)"
+        "--dry-runs", type=int, default=5, help="dry runs of the workflow and of the floor, in turn (default 5)"
     )
     parser.add_argument("--workdir", type=Path, help="scratch folder (default: a new temporary folder)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
