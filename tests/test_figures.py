@@ -28,7 +28,7 @@ from nucleocyto.plots.data import (
     split_cells,
     spread,
 )
-from nucleocyto.plots.movie import MOVIE_FRAMES, mask_movie, track_colours
+from nucleocyto.plots.movie import MOVIE_FRAMES, mask_movie, palette, track_entry
 from nucleocyto.plots.report import cell_summary, sample_table
 from nucleocyto.plots.style import PAGE_WIDTH_IN, save, time_axis
 from nucleocyto.plots.summary import summary
@@ -388,7 +388,7 @@ def test_mask_movie_follows_each_track_in_one_colour(tmp_path, movie):
         assert gif.n_frames == N_FRAMES and gif.size == (360, 360 + 14)  # 120 px enlarged 3 times, a title line
         gif.seek(4)
         frame = np.asarray(gif.convert("RGB"))[14:]
-    colours = track_colours(int(movie["nuclei"].max()))
+    colours = palette()[track_entry(np.arange(int(movie["nuclei"].max()) + 1))]
     nuclei = np.repeat(np.repeat(movie["nuclei"][4], 3, axis=0), 3, axis=1)
     for cell_id in np.unique(nuclei[nuclei > 0]):
         edge = label_edges(nuclei) & (nuclei == cell_id)

@@ -45,17 +45,10 @@ FULL, DIMMED, WHITE = GREY_LEVELS, GREY_LEVELS + TRACK_HUES, 255
 FRAME_MS = 200
 
 
-def track_colours(highest: int) -> np.ndarray:
-    """(highest + 1, 3) uint8 RGB colour of each track id 0..highest: id 0 black, id k the
-    :data:`TRACK_HUES` entry (k − 1) mod TRACK_HUES of the palette (:func:`palette`)."""
-    colours = np.zeros((highest + 1, 3), np.uint8)
-    colours[1:] = _hues()[_hue_of(np.arange(1, highest + 1))]
-    return colours
-
-
-def _hue_of(ids: np.ndarray) -> np.ndarray:
-    """The entry among the :data:`TRACK_HUES` track colours of each track id (≥ 1)."""
-    return (ids - 1) % TRACK_HUES
+def track_entry(ids: np.ndarray) -> np.ndarray:
+    """The palette index (:func:`palette`) of the full-brightness colour of each track id (≥ 1):
+    id k has track colour (k − 1) mod :data:`TRACK_HUES`; its dimmed colour is TRACK_HUES further."""
+    return FULL + (ids - 1) % TRACK_HUES
 
 
 def palette() -> np.ndarray:
@@ -113,9 +106,9 @@ def mask_movie(stack: np.ndarray, nuclei: np.ndarray, cytoplasm: np.ndarray, pat
             np.repeat(np.repeat(np.asarray(a[t])[sample], zoom, axis=0), zoom, axis=1) for a in (nuclei, cytoplasm)
         ]
         cytoplasm_edges = label_edges(np.where(labels[0] == 0, labels[1], 0))
-        index[cytoplasm_edges] = DIMMED + _hue_of(labels[1][cytoplasm_edges])
+        index[cytoplasm_edges] = track_entry(labels[1][cytoplasm_edges]) + TRACK_HUES
         nucleus_edges = label_edges(labels[0])
-        index[nucleus_edges] = FULL + _hue_of(labels[0][nucleus_edges])
+        index[nucleus_edges] = track_entry(labels[0][nucleus_edges])
         frame = Image.new("P", (index.shape[1], index.shape[0] + 14), 0)
         frame.putpalette(colours)
         frame.paste(Image.fromarray(index, "P"), (0, 14))
