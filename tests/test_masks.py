@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 import tifffile
@@ -11,11 +13,13 @@ from skimage.morphology import dilation, disk
 from skimage.segmentation import expand_labels
 
 from conftest import KTR
+from nucleocyto.config import MaskParams
 from nucleocyto.measure.qc import saturated_fraction
 from nucleocyto.segment.compaction import MAX_KEPT_FRACTION, occupied_region
-from nucleocyto.segment.labels import labelled_pixels, narrowed, paint
-from nucleocyto.segment.nuclei import connected_objects, level_counts, nucleus_labels, threshold_value
-from nucleocyto.segment.rings import ring_labels
+from nucleocyto.segment.labels import Canvas, labelled_pixels
+from nucleocyto.segment.nuclei import connected_objects, level_counts, mask_labels, nucleus_labels, threshold_value
+from nucleocyto.segment.rings import drop_ring_contacts, ring_labels
+from nucleocyto.steps.masks import NO_SOURCES, _ring_region, segment_frame
 
 
 def classic_ring(nuclei: np.ndarray, inner: int, outer: int) -> np.ndarray:
@@ -203,16 +207,38 @@ def test_feature_transform_breaks_ties_by_column_then_row():
     assert ties > 100
 
 
-def test_narrowed_pixels_are_the_same_pixels_in_fewer_bytes():
-    nuclei = random_nuclei(3, (300, 300))
+def test_a_canvas_painted_again_holds_only_the_last_pixels():
+    canvas = Canvas((300, 300))
+    for seed in range(4):
+        nuclei = random_nuclei(seed, (300, 300))
+        lookup = np.arange(nuclei.max() + 1, dtype=np.uint8 if seed < 2 else np.uint16) * 3
+        np.testing.assert_array_equal(canvas.paint(labelled_pixels(nuclei), lookup), lookup[nuclei])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_labelled_pixels_pickle_as_runs_and_come_back_the_same(seed):
+    nuclei = random_nuclei(seed, (300, 300))
+    if seed % 2:
+        nuclei[:, -1] = nuclei[:, 0] = 7  # runs that go on from the end of one row into the next
+    if seed == 4:
+        nuclei = nuclei.astype(np.int64) * 300  # labels beyond uint8
     pixels = labelled_pixels(nuclei)
-    narrow = narrowed(pixels)
-    assert narrow.index.dtype == np.int32 and narrow.labels.dtype == np.uint8
-    np.testing.assert_array_equal(narrow.index, pixels.index)
-    np.testing.assert_array_equal(narrow.labels, pixels.labels)
-    np.testing.assert_array_equal(paint(narrow, np.arange(nuclei.max() + 1), nuclei.shape), nuclei)
-    many = narrowed(pixels._replace(labels=pixels.labels + 300))
-    assert many.labels.dtype == np.uint16 and (many.labels == pixels.labels + 300).all()
+    payload = pickle.dumps(pixels)
+    back = pickle.loads(payload)
+    assert back.index.dtype == back.labels.dtype == np.intp
+    np.testing.assert_array_equal(back.index, pixels.index)
+    np.testing.assert_array_equal(back.labels, pixels.labels)
+    empty = pickle.loads(pickle.dumps(labelled_pixels(np.zeros((5, 5), np.int32))))
+    assert empty.index.size == empty.labels.size == 0
+
+
+def test_labelled_pixels_of_cell_sized_objects_pickle_in_a_fraction_of_their_bytes():
+    yy, xx = np.ogrid[:400, :400]
+    nuclei = np.zeros((400, 400), np.int32)
+    for k, (y, x) in enumerate([(60, 60), (60, 200), (200, 130), (330, 300)], 1):
+        nuclei[(yy - y) ** 2 + (xx - x) ** 2 <= 30**2] = k
+    pixels = labelled_pixels(nuclei)
+    assert len(pickle.dumps(pixels)) < (pixels.index.nbytes + pixels.labels.nbytes) / 20
 
 
 # --- sparse frames: only the occupied rows and columns are computed ---------------------------
@@ -241,14 +267,16 @@ def brute_force_kept(occupied: np.ndarray, margin: int) -> np.ndarray:
 @pytest.mark.parametrize("seed", range(10))
 @pytest.mark.parametrize("margin", [1, 4, 6])
 def test_kept_rows_and_columns_are_those_within_the_margin(seed, margin):
-    mask = sparse_nuclei(seed) > 0
+    nuclei = sparse_nuclei(seed)
+    mask = nuclei > 0
     region = occupied_region(mask, margin)
     assert region is not None
     np.testing.assert_array_equal(region.rows, brute_force_kept(mask.any(axis=1), margin))
     np.testing.assert_array_equal(region.cols, brute_force_kept(mask.any(axis=0), margin))
-    compacted = region.cut(mask)
-    assert compacted.sum() == mask.sum()
-    np.testing.assert_array_equal(region.uncut(compacted, mask.shape), mask)
+    placed = region.frame_pixels(labelled_pixels(region.cut(nuclei)), nuclei.shape[1])
+    expected = labelled_pixels(nuclei)
+    np.testing.assert_array_equal(placed.index, expected.index)
+    np.testing.assert_array_equal(placed.labels, expected.labels)
 
 
 def test_no_region_for_an_empty_or_a_full_mask():
@@ -259,33 +287,73 @@ def test_no_region_for_an_empty_or_a_full_mask():
     assert occupied_region(np.ones((1, 1), bool), 6) is None
 
 
+def frame_masks(mask: np.ndarray, params: MaskParams) -> tuple[np.ndarray, np.ndarray]:
+    """The nucleus and cytoplasm label images :func:`segment_frame` makes of a frame whose marker
+    is bright exactly on ``mask``, painted from the labelled pixels it returns."""
+    marker = np.where(mask, 1000, 100).astype(np.uint16)
+    masks = segment_frame(np.stack([marker // 2, marker]), 0, params)
+    lookup = np.arange(int(masks.objects.ids.max(initial=0)) + 1)
+    return Canvas(mask.shape).paint(masks.objects.pixels, lookup), Canvas(mask.shape).paint(masks.cytoplasm, lookup)
+
+
+def assert_compacted(mask: np.ndarray, params: MaskParams) -> None:
+    """The frame's nuclei and rings are computed on its occupied part, not the whole frame."""
+    assert _ring_region(mask, params, NO_SOURCES) is not None
+
+
 @pytest.mark.parametrize("seed", range(30))
 @pytest.mark.parametrize("radii", [(3, 5), (1, 8), (0, 2)])
-def test_ring_of_sparse_nuclei_equals_classic(seed, radii):
-    nuclei = sparse_nuclei(seed)
-    assert occupied_region(nuclei > 0, radii[1] + 1) is not None  # the compacted route runs
-    np.testing.assert_array_equal(ring_labels(nuclei, *radii), classic_ring(nuclei, *radii))
+def test_masks_of_a_sparse_frame_equal_classic(seed, radii):
+    rng = np.random.default_rng(seed)
+    mask = sparse_nuclei(seed, (360, 480), n=10) > 0
+    mask[rng.integers(0, 360, 8), rng.integers(0, 480, 8)] = True  # single pixels, some diagonal neighbours
+    y, x = rng.integers(0, 359, 3), rng.integers(0, 479, 3)
+    mask[y, x] = mask[y + 1, x + 1] = True  # diagonal pairs: one object
+    params = MaskParams(ring_inner_px=radii[0], ring_outer_px=radii[1])
+    assert_compacted(mask, params)
+    nuclei, rings = frame_masks(mask, params)
+    np.testing.assert_array_equal(nuclei, label(mask))
+    np.testing.assert_array_equal(rings, classic_ring(label(mask), *radii))
 
 
 @pytest.mark.parametrize("gap", range(9, 16))
-def test_ring_of_nuclei_just_beyond_each_others_reach_equals_classic(gap):
+def test_rings_of_nuclei_just_beyond_each_others_reach_equal_classic(gap):
     """Two nuclei ``gap`` px apart on both axes: their dilations touch, meet or stay apart, and
     the rows and columns between them are cut or kept."""
-    nuclei = np.zeros((120, 150), np.int32)
-    nuclei[20:23, 30:34] = 1
-    nuclei[23 + gap : 26 + gap, 34 + gap : 38 + gap] = 2
-    nuclei[100:103, 130:134] = 3
-    assert occupied_region(nuclei > 0, 6) is not None
-    np.testing.assert_array_equal(ring_labels(nuclei), classic_ring(nuclei, 3, 5))
+    mask = np.zeros((120, 150), bool)
+    mask[20:23, 30:34] = True
+    mask[23 + gap : 26 + gap, 34 + gap : 38 + gap] = True
+    mask[100:103, 130:134] = True
+    assert_compacted(mask, MaskParams())
+    nuclei, rings = frame_masks(mask, MaskParams())
+    np.testing.assert_array_equal(rings, classic_ring(label(mask), 3, 5))
 
 
-@pytest.mark.parametrize("seed", range(20))
-def test_connected_objects_of_a_sparse_mask_equal_skimage_label(seed):
-    rng = np.random.default_rng(seed)
-    mask = sparse_nuclei(seed, n=10) > 0
-    mask[rng.integers(0, 180, 8), rng.integers(0, 240, 8)] = True  # single pixels, some diagonal neighbours
-    assert occupied_region(mask, 1) is not None
-    np.testing.assert_array_equal(connected_objects(mask), label(mask))
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("width", [2, 4])
+def test_ring_contacts_dropped_on_a_sparse_frame_as_on_the_whole_frame(seed, width):
+    mask = sparse_nuclei(seed, (360, 480), n=12) > 0
+    params = MaskParams(ring_contact_px=width)
+    assert_compacted(mask, params)
+    nuclei, rings = frame_masks(mask, params)
+    whole = label(mask).astype(np.int32)
+    np.testing.assert_array_equal(rings, drop_ring_contacts(whole, ring_labels(whole), width))
+
+
+@pytest.mark.parametrize("option", [{"clear_border": True}, {"split_touching": True}, {"min_area_px": 9}])
+def test_nuclei_of_a_sparse_frame_with_labelling_options_equal_the_whole_frames(option):
+    """Border clearing and splitting label the whole frame, then only its occupied part gets rings."""
+    mask = np.zeros((360, 480), bool)
+    for seed in range(2):
+        mask |= sparse_nuclei(seed, (360, 480)) > 0
+    mask[0:6, 100:104] = True  # on the border
+    mask[60:70, 60:70] = mask[66:76, 68:78] = True  # two touching squares
+    params = MaskParams(**option)
+    assert _ring_region(mask, params, NO_SOURCES) is not None
+    nuclei, rings = frame_masks(mask, params)
+    whole = mask_labels(mask, params)
+    np.testing.assert_array_equal(nuclei, whole)
+    np.testing.assert_array_equal(rings, classic_ring(whole, 3, 5))
 
 
 def test_the_kept_fraction_bounds_the_compaction():

@@ -8,6 +8,7 @@ import tifffile
 from scipy.optimize import linear_sum_assignment
 
 from nucleocyto.config import MaskParams, TrackParams
+from nucleocyto.segment.labels import labelled_pixels
 from nucleocyto.segment.tracking import Tracker, _assign, frame_objects
 from nucleocyto.steps.masks import segment_stack
 
@@ -25,7 +26,7 @@ def disks(*centres: tuple[float, float], radius: float = 3.0) -> np.ndarray:
 
 def relabel(tracker: Tracker, labels: np.ndarray) -> np.ndarray:
     """The next frame's labels relabelled with the track ids the tracker gives them."""
-    return tracker.link(frame_objects(labels), labels)[labels].astype(labels.dtype)
+    return tracker.link(frame_objects(labelled_pixels(labels), labels.shape))[labels].astype(labels.dtype)
 
 
 def id_at(labels: np.ndarray, y: float, x: float) -> int:

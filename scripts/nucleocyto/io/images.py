@@ -112,6 +112,15 @@ class ImageInfo:
     channel_names: tuple[str, ...] = ()
 
 
+def into(plane: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``plane`` in native byte order; or, when ``out`` is given, copied into ``out`` (cast to its
+    dtype) and ``out`` returned (see :meth:`PlaneSource.read`)."""
+    if out is None:
+        return plane.astype(plane.dtype.newbyteorder("="), copy=False)
+    out[...] = plane
+    return out
+
+
 class PlaneSource(Protocol):
     """An open image series that reads one (Y, X) plane at a time; a context manager."""
 
@@ -119,8 +128,9 @@ class PlaneSource(Protocol):
     #: when it was described: reading them cannot fail on the data.
     stored_raw: bool
 
-    def read(self, frame: int, channel: int) -> np.ndarray:
-        """Plane of ``frame`` and ``channel`` (0 for a one-channel series), native byte order."""
+    def read(self, frame: int, channel: int, out: np.ndarray | None = None) -> np.ndarray:
+        """Plane of ``frame`` and ``channel`` (0 for a one-channel series), native byte order;
+        into ``out`` (a (Y, X) array, cast to its dtype) and returned as ``out`` when given."""
 
     def close(self) -> None:
         """Close the file."""

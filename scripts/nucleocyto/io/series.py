@@ -118,9 +118,10 @@ class SeriesPlanes:
             self._open[1].close()
             self._open = None
 
-    def read(self, frame: int, channel: int) -> np.ndarray:
-        """Plane ``channel`` of the file of time point ``frame``."""
+    def read(self, frame: int, channel: int, out: np.ndarray | None = None) -> np.ndarray:
+        """Plane ``channel`` of the file of time point ``frame`` (into ``out`` when given, as
+        :meth:`nucleocyto.io.images.PlaneSource.read`)."""
         if self._open is None or self._open[0] != frame:
             self.close()
             self._open = frame, open_planes(self.series.files[frame])
-        return self._open[1].read(0, channel)
+        return self._open[1].read(0, channel, out)

@@ -199,7 +199,7 @@ class FrameReader:
         frame = np.empty(self.layout.shape[1:], self.layout.dtype)
         for c, (name, channel) in enumerate(zip(CHANNELS, self.layout.channels)):
             with about(self.layout.sample, name):
-                frame[c] = self._planes(channel).read(t, channel.channel)
+                self._planes(channel).read(t, channel.channel, frame[c])
                 if frame.dtype.kind == "f" and not np.isfinite(frame[c]).all():
                     where = channel.file_series.files[t].path if channel.file_series else channel.source.path
                     raise InputError(f"{where}: frame {t} contains NaN or infinite values.")

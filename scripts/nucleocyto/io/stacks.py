@@ -82,7 +82,8 @@ class FrameWriter:
             raise RuntimeError(f"{self._file.name}: {self.written} of {self.shape[0]} frames written")
 
     def write(self, frame: np.ndarray) -> None:
-        """Append the next frame (shape ``shape[1:]``)."""
+        """Append the next frame (shape ``shape[1:]``). Returns once the frame before is written
+        (in the background, this one may not be yet): from then on that frame's array may change."""
         if frame.shape != self.shape[1:]:
             raise ValueError(f"frame of shape {frame.shape}, expected {self.shape[1:]}")
         data = np.ascontiguousarray(frame, self.dtype).data

@@ -36,6 +36,7 @@ from .images import (
     check_plane_shape,
     choose_series,
     detail,
+    into,
     positive_or_none,
     rgb_error,
 )
@@ -222,15 +223,17 @@ class TiffPlanes:
         position = [frame if a in TIME_AXES else channel for a in self._lead]
         return int(np.ravel_multi_index(position, self._lead_shape)) if self._lead else 0
 
-    def read(self, frame: int, channel: int) -> np.ndarray:
-        """Plane of ``frame`` and ``channel`` as a native-byte-order (Y, X) array.
+    def read(self, frame: int, channel: int, out: np.ndarray | None = None) -> np.ndarray:
+        """Plane of ``frame`` and ``channel`` as a native-byte-order (Y, X) array (into ``out``
+        when given, as :meth:`nucleocyto.io.images.PlaneSource.read`).
 
         Uncompressed planes stored one after another are read with one system call each,
-        straight from the file (no page is parsed); others are decoded by tifffile.
+        straight from the file (no page is parsed; into ``out`` itself when it has their dtype);
+        others are decoded by tifffile.
         """
         index = self.page_index(frame, channel)
         if self._raw_offset is not None:
-            return self._read_raw(index)
+            return self._read_raw(index, out)
         if self._page is None or self._page[0] != index:
             try:
                 self._page = index, self._tif.asarray(key=index, series=self._series)
@@ -240,11 +243,13 @@ class TiffPlanes:
                 ) from None
         page = self._page[1]
         plane = page if self._sample_axis is None else np.take(page, channel, axis=self._sample_axis)
-        return plane.astype(plane.dtype.newbyteorder("="), copy=False)
+        return into(plane, out)
 
-    def _read_raw(self, index: int) -> np.ndarray:
-        """Page ``index`` of a series of contiguous uncompressed (Y, X) pages, read in place."""
-        plane = np.empty(self._page_shape, self._page_dtype)
+    def _read_raw(self, index: int, out: np.ndarray | None) -> np.ndarray:
+        """Page ``index`` of a series of contiguous uncompressed (Y, X) pages, read in place
+        (into ``out`` when it is a contiguous array of the pages' dtype)."""
+        direct = out is not None and out.dtype == self._page_dtype and out.flags.c_contiguous
+        plane = out if direct else np.empty(self._page_shape, self._page_dtype)
         offset = self._raw_offset + index * plane.nbytes
         got = os.preadv(self._tif.filehandle.fileno(), [plane.data.cast("B")], offset)
         if got != plane.nbytes:
@@ -252,7 +257,7 @@ class TiffPlanes:
                 f"{self.info.path}: plane {index} cannot be read (the file ends at byte {offset + got}); "
                 "the TIFF is damaged."
             )
-        return plane.astype(plane.dtype.newbyteorder("="), copy=False)
+        return plane if direct else into(plane, out)
 
 
 @contextlib.contextmanager

@@ -121,8 +121,9 @@ class VendorPlanes:
         with contextlib.suppress(AttributeError):
             self._image.close()
 
-    def read(self, frame: int, channel: int) -> np.ndarray:
-        """Plane of ``frame`` and ``channel`` as a native-byte-order (Y, X) array."""
+    def read(self, frame: int, channel: int, out: np.ndarray | None = None) -> np.ndarray:
+        """Plane of ``frame`` and ``channel`` as a native-byte-order (Y, X) array (into ``out``
+        when given, as :meth:`nucleocyto.io.images.PlaneSource.read`)."""
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -131,7 +132,7 @@ class VendorPlanes:
             raise InputError(
                 f"{self.info.path}: frame {frame}, channel {channel} cannot be read ({images.detail(exc)})."
             ) from None
-        return plane.astype(plane.dtype.newbyteorder("="), copy=False)
+        return images.into(plane, out)
 
 
 @contextlib.contextmanager

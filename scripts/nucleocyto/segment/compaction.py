@@ -17,6 +17,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .labels import LabelledPixels
+
 #: Compact only when the kept rows × columns are at most this fraction of the frame: cutting
 #: copies the kept part in and the result out, so where most of the frame is kept it saves
 #: little (measured on the ring of 1024² frames: 21 % kept, 19 → 5 ms; 68 % kept, 19 → 17 ms).
@@ -33,11 +35,12 @@ class Region(NamedTuple):
         """The (k, l) compacted copy of the (Y, X) ``image``."""
         return np.take(np.take(image, self.rows, axis=0), self.cols, axis=1)
 
-    def uncut(self, compacted: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-        """A (Y, X) image of ``compacted``'s dtype: ``compacted`` at the kept pixels, 0 elsewhere."""
-        image = np.zeros(shape, compacted.dtype)
-        image[np.ix_(self.rows, self.cols)] = compacted
-        return image
+    def frame_pixels(self, pixels: LabelledPixels, width: int) -> LabelledPixels:
+        """The labelled ``pixels`` of a compacted image placed in the frame, ``width`` pixels
+        wide: their positions in the flattened frame (intp, increasing, as the compacted ones
+        are, since the kept rows and columns are) and the same labels."""
+        rows, cols = np.divmod(pixels.index, self.cols.size)
+        return LabelledPixels(self.rows[rows] * width + self.cols[cols], pixels.labels)
 
 
 def occupied_region(mask: np.ndarray, margin: int) -> Region | None:

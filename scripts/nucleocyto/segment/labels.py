@@ -13,12 +13,41 @@ LABEL_DTYPE = np.dtype(np.int32)
 
 
 class LabelledPixels(NamedTuple):
-    """The labelled pixels of a label image: where they are and their labels."""
+    """The labelled pixels of a label image: where they are and their labels.
 
-    #: (m,) intp positions in the flattened image, increasing (int32 after :func:`narrowed`).
+    Pickled as runs (consecutive positions of one label: an object's stretch of a row) in the
+    narrowest types that hold them, a few bytes a run instead of 16 a pixel: worker processes
+    send their frames' labelled pixels back this way (:func:`_runs`, :func:`_from_runs`)."""
+
+    #: (m,) intp positions in the flattened image, increasing.
     index: np.ndarray
-    #: (m,) intp labels, all > 0 (the narrowest unsigned type after :func:`narrowed`).
+    #: (m,) intp labels, all > 0.
     labels: np.ndarray
+
+    def __reduce__(self):
+        return _from_runs, _runs(self)
+
+
+def _runs(pixels: LabelledPixels) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(first position, length, label) of each run of ``pixels``: (r,) int32 arrays (intp
+    positions for images of 2³¹ pixels or more) and the narrowest unsigned type for the labels."""
+    index, labels = pixels
+    begins = np.ones(index.size, bool)  # a run begins after a gap or where the label changes
+    begins[1:] = (np.diff(index) != 1) | (np.diff(labels) != 0)
+    starts = np.flatnonzero(begins)
+    lengths = np.diff(starts, append=index.size).astype(np.int32)
+    positions = index[starts]
+    positions = positions.astype(np.int32) if positions[-1:].max(initial=0) < 2**31 else positions
+    highest = int(labels.max(initial=0))
+    narrow = next(dtype for dtype in (np.uint8, np.uint16, np.uint32, np.intp) if highest <= np.iinfo(dtype).max)
+    return positions, lengths, labels[starts].astype(narrow)
+
+
+def _from_runs(starts: np.ndarray, lengths: np.ndarray, labels: np.ndarray) -> LabelledPixels:
+    """The :class:`LabelledPixels` (intp) of the runs :func:`_runs` made."""
+    first = np.cumsum(lengths, dtype=np.intp) - lengths  # each run's first pixel in the output
+    index = np.arange(int(lengths.sum()), dtype=np.intp) + np.repeat(starts.astype(np.intp) - first, lengths)
+    return LabelledPixels(index, np.repeat(labels.astype(np.intp), lengths))
 
 
 def labelled_pixels(labels: np.ndarray) -> LabelledPixels:
@@ -29,23 +58,25 @@ def labelled_pixels(labels: np.ndarray) -> LabelledPixels:
     return LabelledPixels(index, flat[index].astype(np.intp))
 
 
-def narrowed(pixels: LabelledPixels) -> LabelledPixels:
-    """``pixels`` in the narrowest integer types that hold them: int32 positions (images under
-    2³¹ pixels) and labels in uint8, uint16 or uint32 by the highest. About a third of the bytes,
-    for sending to another process; use them as indices and in ``np.bincount``, not in
-    arithmetic that could overflow."""
-    index = pixels.index.astype(np.int32) if pixels.index[-1:].max(initial=0) < 2**31 else pixels.index
-    highest = int(pixels.labels.max(initial=0))
-    narrow = next(dtype for dtype in (np.uint8, np.uint16, np.uint32, np.intp) if highest <= np.iinfo(dtype).max)
-    return LabelledPixels(index, pixels.labels.astype(narrow))
+class Canvas:
+    """A (Y, X) image painted with the labelled pixels of one frame at a time, kept from frame to
+    frame: clearing memory already in use is much cheaper than a new zeroed image (fresh memory,
+    slow on shared machines)."""
 
+    def __init__(self, shape: tuple[int, int]):
+        self.shape = tuple(shape)
+        self._image: np.ndarray | None = None  # the dtype of the last values painted
 
-def paint(pixels: LabelledPixels, values: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """A (Y, X) image of ``values.dtype`` holding ``values[k]`` at each labelled pixel of label k,
-    0 elsewhere (relabelling through the lookup ``values``, touching only those pixels)."""
-    image = np.zeros(shape[0] * shape[1], values.dtype)
-    image[pixels.index] = values[pixels.labels]
-    return image.reshape(shape)
+    def paint(self, pixels: LabelledPixels, values: np.ndarray) -> np.ndarray:
+        """The (Y, X) image of ``values.dtype`` holding ``values[k]`` at each labelled pixel of
+        label k, 0 elsewhere (relabelling through the lookup ``values``). The image is this
+        canvas's own: it holds these pixels until the next call."""
+        if self._image is None or self._image.dtype != values.dtype:
+            self._image = np.zeros(self.shape, values.dtype)
+        else:
+            self._image.fill(0)
+        self._image.ravel()[pixels.index] = values[pixels.labels]
+        return self._image
 
 
 def centroids(pixels: LabelledPixels, width: int, ids: np.ndarray) -> np.ndarray:

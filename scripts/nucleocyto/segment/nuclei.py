@@ -15,7 +15,6 @@ from skimage import filters
 from skimage.measure import label
 
 from ..config import THRESHOLD_METHODS, MaskParams
-from .compaction import occupied_region
 from .labels import LABEL_DTYPE
 
 #: scikit-image's function of each automatic threshold method.
@@ -76,16 +75,7 @@ def nucleus_labels(frame: np.ndarray, params: MaskParams = MaskParams()) -> np.n
 def segment_nuclei(
     frame: np.ndarray, params: MaskParams = MaskParams(), counts: np.ndarray | None = None
 ) -> tuple[np.ndarray, float]:
-    """Label the nuclei of one nuclear-marker frame.
-
-    Parameters
-    ----------
-    frame : (Y, X) ndarray of int or float
-        Raw nuclear-marker intensities.
-    params : MaskParams
-        With the defaults, the classic method.
-    counts : ndarray, optional
-        :func:`level_counts` of ``frame``, when the caller has it (used without smoothing).
+    """Label the nuclei of one nuclear-marker frame: :func:`mask_labels` of :func:`nucleus_mask`.
 
     Returns
     -------
@@ -96,30 +86,64 @@ def segment_nuclei(
     threshold : float
         The threshold of the (smoothed) frame (counts); NaN for a constant frame.
     """
+    mask, threshold = nucleus_mask(frame, params, counts)
+    return mask_labels(mask, params), threshold
+
+
+def nucleus_mask(
+    frame: np.ndarray, params: MaskParams = MaskParams(), counts: np.ndarray | None = None
+) -> tuple[np.ndarray, float]:
+    """The nucleus pixels of one nuclear-marker frame, before they are labelled.
+
+    Parameters
+    ----------
+    frame : (Y, X) ndarray of int or float
+        Raw nuclear-marker intensities.
+    params : MaskParams
+        With the defaults, the classic method: ``frame > threshold_otsu(frame)``.
+    counts : ndarray, optional
+        :func:`level_counts` of ``frame``, when the caller has it (used without smoothing).
+
+    Returns
+    -------
+    mask : (Y, X) ndarray of bool
+        Pixels above the threshold of the (smoothed) frame, holes filled if asked; all False
+        for a constant frame.
+    threshold : float
+        The threshold (counts); NaN for a constant frame.
+    """
     image = frame
     if params.smooth_sigma_px > 0:
         image, counts = ndimage.gaussian_filter(frame.astype(np.float64), params.smooth_sigma_px), None
     if (np.count_nonzero(counts) < 2) if counts is not None else (image.min() == image.max()):
-        return np.zeros(frame.shape, LABEL_DTYPE), float("nan")
+        return np.zeros(frame.shape, bool), float("nan")
     threshold = threshold_value(image, params.threshold, counts)
     mask = image > threshold
     if params.fill_holes:
         mask = ndimage.binary_fill_holes(mask)
+    return mask, float(threshold)
+
+
+def mask_labels(mask: np.ndarray, params: MaskParams = MaskParams()) -> np.ndarray:
+    """The nuclei of a (Y, X) bool nucleus mask as a label image (int32, 1..n in raster order):
+    its 8-connected objects, or touching nuclei split (``split_touching``); then border
+    clearing and the area window."""
     labels = split_touching(mask, params.split_depth_px) if params.split_touching else connected_objects(mask)
-    cleaned = _clean(labels, params)
-    return cleaned.astype(LABEL_DTYPE, copy=False), float(threshold)
+    return _clean(labels, params).astype(LABEL_DTYPE, copy=False)
+
+
+def labelled_locally(params: MaskParams) -> bool:
+    """Whether :func:`mask_labels` gives each nucleus from the mask within a pixel of it, so it
+    may label a mask cut down to its occupied part
+    (:mod:`nucleocyto.segment.compaction`): not when clearing the frame's border, which a cut
+    moves, nor when splitting touching nuclei (a watershed, left to the whole frame)."""
+    return not (params.clear_border or params.split_touching)
 
 
 def connected_objects(mask: np.ndarray) -> np.ndarray:
     """``skimage.measure.label(mask)``: the 8-connected objects of a (Y, X) bool mask, numbered
-    1..n in raster order (int32 image). On a sparse mask, only its occupied rows and columns are
-    labelled (:func:`nucleocyto.segment.compaction.occupied_region` with a margin of one pixel,
-    which keeps who touches whom): the same objects, and cutting rows and columns keeps the
-    raster order of each object's first pixel."""
-    region = occupied_region(mask, 1)
-    if region is None:
-        return label(mask).astype(LABEL_DTYPE, copy=False)
-    return region.uncut(label(region.cut(mask)).astype(LABEL_DTYPE, copy=False), mask.shape)
+    1..n in raster order (int32 image)."""
+    return label(mask).astype(LABEL_DTYPE, copy=False)
 
 
 def split_touching(mask: np.ndarray, depth: float = 2.0) -> np.ndarray:

@@ -16,7 +16,6 @@ import numpy as np
 from scipy import ndimage
 
 from ..config import MaskParams
-from .compaction import occupied_region
 from .labels import LABEL_DTYPE
 from .nuclei import threshold_value
 
@@ -41,9 +40,6 @@ def ring_labels(nuclei: np.ndarray, inner: int = 3, outer: int = 5) -> np.ndarra
     -----
     Bit-identical to the classic computation, without a transform of the whole frame:
 
-    - on a sparse frame, only the rows and columns within ``outer + 1`` of a nucleus pixel are
-      computed (:func:`nucleocyto.segment.compaction.occupied_region`): no ring pixel lies
-      elsewhere, and the cut leaves each ring pixel's neighbourhood as it is;
     - the ring is the XOR of two exact disk dilations of the union of nuclei, each computed as
       the union of vertically shifted row dilations (one per row of the disk);
     - owners are resolved per reach: a connected object of the outer dilation. A ring pixel and
@@ -54,18 +50,12 @@ def ring_labels(nuclei: np.ndarray, inner: int = 3, outer: int = 5) -> np.ndarra
       box only. The transform picks, among the nearest nucleus pixels, the one with the
       smallest column, then the smallest row; the nearest lie within ``outer``, so in the box,
       and the box gives the owner the whole frame would.
+
+    Nothing here looks further than ``outer`` pixels from a nucleus, so a sparse frame may be cut
+    down to the rows and columns within ``outer + 1`` of one (:func:`ring_reach`;
+    :mod:`nucleocyto.segment.compaction`).
     """
     found = nuclei != 0
-    region = occupied_region(found, outer + 1)
-    if region is None:
-        return _owned_ring(nuclei, found, inner, outer)
-    compacted = region.cut(nuclei)
-    return region.uncut(_owned_ring(compacted, compacted != 0, inner, outer), nuclei.shape)
-
-
-def _owned_ring(nuclei: np.ndarray, found: np.ndarray, inner: int, outer: int) -> np.ndarray:
-    """:func:`ring_labels` of the (Y, X) label image ``nuclei`` whose nucleus pixels are the bool
-    ``found``, without compaction."""
     rings = np.zeros(nuclei.shape, LABEL_DTYPE)
     if not found.any():
         return rings
@@ -123,6 +113,15 @@ def cell_rings(nuclei: np.ndarray, params: MaskParams = MaskParams(), poi: np.nd
             raise ValueError("cell_rings: ring_poi_threshold needs the POI frame.")
         rings = keep_ring_above(rings, poi, params.ring_poi_threshold)
     return rings
+
+
+def ring_reach(params: MaskParams) -> int | None:
+    """How far from a nucleus (px) :func:`cell_rings` looks: the outer radius, plus the contact
+    width when contacts are dropped; None when it needs the whole frame (a threshold of the
+    whole POI frame, ``ring_poi_threshold``)."""
+    if params.ring_poi_threshold != "none":
+        return None
+    return params.ring_outer_px + params.ring_contact_px
 
 
 def drop_ring_contacts(nuclei: np.ndarray, rings: np.ndarray, width: int) -> np.ndarray:

@@ -37,7 +37,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from ..config import TrackParams
-from .labels import LabelledPixels, centroids, labelled_pixels
+from .labels import Canvas, LabelledPixels, centroids
 
 
 @dataclass(frozen=True)
@@ -57,21 +57,24 @@ class FrameObjects:
         Pixels of each object (px).
     centroids : (n, 2) ndarray of float64
         (row, column) centroid of each object (px).
+    shape : (int, int)
+        (Y, X) size of the frame.
     """
 
     pixels: LabelledPixels
     ids: np.ndarray
     area: np.ndarray
     centroids: np.ndarray
+    shape: tuple[int, int]
 
 
-def frame_objects(labels: np.ndarray) -> FrameObjects:
-    """Describe the objects of a (Y, X) label image (0 = background) for :class:`Tracker`."""
-    pixels = labelled_pixels(labels)
+def frame_objects(pixels: LabelledPixels, shape: tuple[int, int]) -> FrameObjects:
+    """Describe for :class:`Tracker` the objects of a frame of (Y, X) ``shape`` from its labelled
+    pixels (:func:`nucleocyto.segment.labels.labelled_pixels` of its label image)."""
     counts = np.bincount(pixels.labels)
     ids = np.flatnonzero(counts)  # labelled pixels only: label 0 is never counted
     return FrameObjects(
-        pixels, ids.astype(np.int64), counts[ids].astype(np.int64), centroids(pixels, labels.shape[1], ids)
+        pixels, ids.astype(np.int64), counts[ids].astype(np.int64), centroids(pixels, shape[1], ids), tuple(shape)
     )
 
 
@@ -104,6 +107,7 @@ class Tracker:
         self._frame = -1
         self._tracks: dict[int, list[int]] = {}  # id -> [parent id, first frame, last frame, frames]
         self._divided: set[int] = set()
+        self._canvas: Canvas | None = None
 
     @property
     def n_tracks(self) -> int:
@@ -123,19 +127,17 @@ class Tracker:
         rows = np.array([[k, *self._tracks[k]] for k in ids], np.int64).reshape(len(ids), len(LINEAGE_COLUMNS))
         return dict(zip(LINEAGE_COLUMNS, rows.T))
 
-    def link(self, objects: FrameObjects, labels: np.ndarray) -> np.ndarray:
+    def link(self, objects: FrameObjects) -> np.ndarray:
         """Link the next frame's nuclei to tracks and return the lookup from label to track id.
 
         Parameters
         ----------
         objects : FrameObjects
-            ``frame_objects(labels)``.
-        labels : (Y, X) ndarray of int
-            Nucleus labels of this frame, 0 = background.
+            The frame's nuclei (:func:`frame_objects`).
 
         Returns
         -------
-        (labels.max() + 1,) ndarray of int64
+        (highest label + 1,) ndarray of int64
             ``lookup[k]`` is the track id of label k (``lookup[0] == 0``); the identity when the
             method is ``none``.
         """
@@ -145,6 +147,8 @@ class Tracker:
         if self.params.method == "none":
             track_of = objects.ids.copy()
         else:
+            identity = np.arange(size, dtype=np.min_scalar_type(size - 1))
+            labels = self._canvas_of(objects.shape).paint(objects.pixels, identity)
             track_of = self._link(objects, labels)
             if self.params.divisions:
                 self._find_divisions(objects, labels, track_of, parent_of)
@@ -160,6 +164,12 @@ class Tracker:
         lookup = np.zeros(size, np.int64)
         lookup[objects.ids] = track_of
         return lookup
+
+    def _canvas_of(self, shape: tuple[int, int]) -> Canvas:
+        """The canvas the frames' label images are painted on (kept while the frame size stays)."""
+        if self._canvas is None or self._canvas.shape != tuple(shape):
+            self._canvas = Canvas(shape)
+        return self._canvas
 
     def _open_tracks(self):
         """(seen frame, ids of the tracks last seen in it that may still be continued), most

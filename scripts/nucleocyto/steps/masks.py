@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from contextlib import ExitStack
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import NamedTuple
@@ -22,13 +22,14 @@ from ..errors import InputError
 from ..io.atomic import atomic_path
 from ..io.mask_sources import PlaneSeries, open_cell_channel, open_labels
 from ..io.movie import open_movie
-from ..io.stacks import LabelStackWriter, label_dtype, read_metadata
+from ..io.stacks import FrameWriter, LabelStackWriter, label_dtype, read_metadata
 from ..io.tables import movie_table, write_parquet
 from ..measure.qc import frame_qc, qc_table, qc_warnings
 from ..segment.cells import cell_labels, cells_from_labels, cytoplasm_labels
-from ..segment.labels import LabelledPixels, labelled_pixels, narrowed, paint
-from ..segment.nuclei import level_counts, segment_nuclei
-from ..segment.rings import cell_rings
+from ..segment.compaction import Region, occupied_region
+from ..segment.labels import Canvas, LabelledPixels, labelled_pixels
+from ..segment.nuclei import labelled_locally, level_counts, mask_labels, nucleus_mask
+from ..segment.rings import cell_rings, ring_reach
 from ..segment.tracking import FrameObjects, Tracker, frame_objects
 from ..system import map_frames
 
@@ -133,20 +134,14 @@ def _open_sources(
 
 class FrameMasks(NamedTuple):
     """One frame's nuclei (their description for tracking, labelled pixels included), the
-    labelled pixels of their cytoplasm, the frame's (Y, X) shape and its QC numbers
+    labelled pixels of their cytoplasm and its QC numbers
     (:func:`nucleocyto.measure.qc.frame_qc`). Only labelled pixels, no label image, and those
-    :func:`nucleocyto.segment.labels.narrowed`: a worker process sends little back for a frame
-    with few cells."""
+    pickle as runs (:class:`nucleocyto.segment.labels.LabelledPixels`): a worker process sends
+    little back for a frame with few cells."""
 
     objects: FrameObjects
     cytoplasm: LabelledPixels
-    shape: tuple[int, int]
     qc: dict
-
-    def nuclei(self) -> np.ndarray:
-        """The (Y, X) nucleus label image, in the narrowest dtype of a label stack."""
-        highest = int(self.objects.ids.max(initial=0))
-        return paint(self.objects.pixels, np.arange(highest + 1, dtype=label_dtype(highest)), self.shape)
 
 
 def segment_frame(
@@ -157,32 +152,82 @@ def segment_frame(
     Nuclei come from the sample's nucleus label images when given, else from the marker
     channel. The cytoplasm is each cell minus its nucleus when cell label images are given or
     ``params.cytoplasm`` is ``"cell"`` (cells grown on the POI or the cell channel from the
-    nuclei of at least ``min_cell_area_px`` pixels), else the ring.
+    nuclei of at least ``min_cell_area_px`` pixels), else the ring. The nuclei and their rings
+    are computed on the part of the frame within the rings' reach (:func:`_ring_region`).
     """
     counts = {}
     if sources.nucleus_labels is not None:
-        nuclei, threshold = sources.nucleus_labels.read(t), float("nan")
+        given, threshold = sources.nucleus_labels.read(t), float("nan")
+        found = given != 0
     else:
         marker = np.asarray(frame[MARKER])
         counts[MARKER] = level_counts(marker)
-        nuclei, threshold = segment_nuclei(marker, params, counts[MARKER])
+        given, (found, threshold) = None, nucleus_mask(marker, params, counts[MARKER])
+    region = _ring_region(found, params, sources)
+    nuclei = _nuclei(found, given, region, params)
+    cytoplasm = _cytoplasm(frame, t, nuclei, params, sources, min_cell_area_px)
+    pixels = [labelled_pixels(image) for image in (nuclei, cytoplasm)]
+    if region is not None:
+        pixels = [region.frame_pixels(each, found.shape[1]) for each in pixels]
+    nucleus_pixels, cytoplasm_pixels = pixels
+    objects = frame_objects(nucleus_pixels, found.shape)
+    qc = frame_qc(frame, nucleus_pixels, threshold, min_cell_area_px, counts)
+    return FrameMasks(objects, cytoplasm_pixels, qc)
+
+
+def _ring_region(found: np.ndarray, params: MaskParams, sources: MaskSources) -> Region | None:
+    """The part of the frame the nuclei and their rings are computed on, from the (Y, X) bool
+    nucleus pixels ``found``: the rows and columns within the rings' reach of a nucleus pixel
+    (:func:`nucleocyto.segment.compaction.occupied_region`, None when that is most of the frame),
+    when the cytoplasm is the ring and nothing in it needs the whole frame; else None (the whole
+    frame)."""
+    reach = ring_reach(params)
+    if sources.cell_labels is not None or params.cytoplasm != "ring" or reach is None:
+        return None
+    return occupied_region(found, reach + 1)
+
+
+def _nuclei(found: np.ndarray, given: np.ndarray | None, region: Region | None, params: MaskParams) -> np.ndarray:
+    """The nucleus labels (int) of the ``region`` (the whole frame when None): the given label
+    image, else the labelled nucleus mask ``found``, labelled on the region when labelling is
+    local (:func:`nucleocyto.segment.nuclei.labelled_locally`), else on the frame."""
+    if given is None and (region is None or labelled_locally(params)):
+        return mask_labels(found if region is None else region.cut(found), params)
+    labels = mask_labels(found, params) if given is None else given
+    return labels if region is None else region.cut(labels)
+
+
+def _cytoplasm(
+    frame: np.ndarray, t: int, nuclei: np.ndarray, params: MaskParams, sources: MaskSources, min_cell_area_px: int
+) -> np.ndarray:
+    """The cytoplasm labels of the nuclei of frame ``t`` (see :func:`segment_frame`), on the
+    image ``nuclei`` covers."""
     if sources.cell_labels is not None:
-        cytoplasm = cytoplasm_labels(cells_from_labels(nuclei, sources.cell_labels.read(t)), nuclei)
-    elif params.cytoplasm == "cell":
+        return cytoplasm_labels(cells_from_labels(nuclei, sources.cell_labels.read(t)), nuclei)
+    if params.cytoplasm == "cell":
         channel = np.asarray(frame[POI]) if params.cell_channel == "poi" else sources.cell.read(t)
-        cytoplasm = cytoplasm_labels(cell_labels(nuclei, channel, params, min_cell_area_px)[0], nuclei)
-    else:
-        poi = np.asarray(frame[POI]) if params.ring_poi_threshold != "none" else None
-        cytoplasm = cell_rings(nuclei, params, poi)
-    objects = frame_objects(nuclei)
-    qc = frame_qc(frame, objects.pixels, threshold, min_cell_area_px, counts)
-    objects = replace(objects, pixels=narrowed(objects.pixels))
-    return FrameMasks(objects, narrowed(labelled_pixels(cytoplasm)), nuclei.shape, qc)
+        return cytoplasm_labels(cell_labels(nuclei, channel, params, min_cell_area_px)[0], nuclei)
+    poi = np.asarray(frame[POI]) if params.ring_poi_threshold != "none" else None
+    return cell_rings(nuclei, params, poi)
 
 
 def _segment_frame_of(stack: np.ndarray, t: int, params: MaskParams, sources: MaskSources, min_px: int) -> FrameMasks:
     """:func:`segment_frame` of frame ``t`` of ``stack``."""
     return segment_frame(stack[t], t, params, sources, min_px)
+
+
+def _write_tracked(
+    masks: FrameMasks, tracker: Tracker, canvases: tuple[Canvas, Canvas], writers: tuple[FrameWriter, FrameWriter]
+) -> None:
+    """Link the frame's nuclei to tracks and write its nucleus and cytoplasm label images, painted
+    with the track ids on the two ``canvases``, with the two ``writers``.
+
+    The cytoplasm depends on pixel positions only, not on label values, so relabelling the nuclei
+    and the cytoplasm with the same track ids equals deriving it afterwards."""
+    track_ids = tracker.link(masks.objects)
+    track_ids = track_ids.astype(label_dtype(int(track_ids.max(initial=0))))
+    for canvas, writer, pixels in zip(canvases, writers, (masks.objects.pixels, masks.cytoplasm)):
+        writer.write(canvas.paint(pixels, track_ids))
 
 
 def segment_stack(
@@ -230,13 +275,11 @@ def segment_stack(
     ):
         segment = partial(_segment_frame_of, stack, params=params, sources=sources, min_px=min_cell_area_px)
         frames = map_frames(segment, n_frames, threads, release=(stack,))
+        # Two canvases a stack, in turn: a writer returns once the frame before is written, so
+        # the canvas painted two frames ago is free again.
+        canvases = [(Canvas((height, width)), Canvas((height, width))) for _ in range(2)]
         for t, masks in enumerate(frames):
-            # The cytoplasm depends on pixel positions only, not on label values, so relabelling the
-            # nuclei and the cytoplasm with the same track ids equals deriving it afterwards.
-            track_ids = tracker.link(masks.objects, masks.nuclei())
-            track_ids = track_ids.astype(label_dtype(int(track_ids.max(initial=0))))
-            nuclei_out.write(paint(masks.objects.pixels, track_ids, masks.shape))
-            cytoplasm_out.write(paint(masks.cytoplasm, track_ids, masks.shape))
+            _write_tracked(masks, tracker, canvases[t % 2], (nuclei_out, cytoplasm_out))
             rows.append(masks.qc)
             if masks.qc["empty"]:
                 log.warning("frame %d: empty nucleus mask; its measurements will be NaN", t)
