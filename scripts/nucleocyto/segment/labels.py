@@ -32,15 +32,28 @@ def _runs(pixels: LabelledPixels) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(first position, length, label) of each run of ``pixels``: (r,) int32 arrays (intp
     positions for images of 2³¹ pixels or more) and the narrowest unsigned type for the labels."""
     index, labels = pixels
-    begins = np.ones(index.size, bool)  # a run begins after a gap or where the label changes
-    begins[1:] = (np.diff(index) != 1) | (np.diff(labels) != 0)
-    starts = np.flatnonzero(begins)
+    starts = _run_starts(pixels)[0]
     lengths = np.diff(starts, append=index.size).astype(np.int32)
     positions = index[starts]
     positions = positions.astype(np.int32) if positions[-1:].max(initial=0) < 2**31 else positions
     highest = int(labels.max(initial=0))
     narrow = next(dtype for dtype in (np.uint8, np.uint16, np.uint32, np.intp) if highest <= np.iinfo(dtype).max)
     return positions, lengths, labels[starts].astype(narrow)
+
+
+def _run_starts(pixels: LabelledPixels, width: int | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """(r,) intp positions in ``pixels`` where a run begins: after a gap or where the label
+    changes, and, given the image's ``width``, at the start of each row; with the row of each run
+    (intp; None without a width)."""
+    index, labels = pixels
+    begins = np.ones(index.size, bool)
+    begins[1:] = (np.diff(index) != 1) | (np.diff(labels) != 0)
+    if width is None:
+        return np.flatnonzero(begins), None
+    rows = index // width
+    begins[1:] |= rows[1:] != rows[:-1]
+    starts = np.flatnonzero(begins)
+    return starts, rows[starts]
 
 
 def _from_runs(starts: np.ndarray, lengths: np.ndarray, labels: np.ndarray) -> LabelledPixels:
@@ -83,13 +96,17 @@ def centroids(pixels: LabelledPixels, width: int, ids: np.ndarray) -> np.ndarray
     """(n, 2) float64 (row, column) centroid (px) of each label of ``ids`` (present in
     ``pixels``, of an image ``width`` pixels wide).
 
-    The column sums are the position sums minus ``width`` × the row sums: integers below 2⁵³,
-    so exact in float64, and one division instead of two."""
-    labels = pixels.labels
-    counts = np.bincount(labels)
-    size = len(counts)
-    row_sums = np.bincount(labels, weights=pixels.index // width, minlength=size)
-    col_sums = np.bincount(labels, weights=pixels.index, minlength=size) - width * row_sums
+    Summed over the runs of each label within a row (a run of length n from column c adds n × its
+    row and n·c + n(n − 1)/2), far fewer than the pixels: integer sums below 2⁵³, so exact in
+    float64, as summing every pixel's row and column would be."""
+    starts, rows = _run_starts(pixels, width)
+    lengths = np.diff(starts, append=pixels.index.size)
+    cols = pixels.index[starts] - rows * width
+    labels = pixels.labels[starts]
+    size = int(ids.max(initial=0)) + 1
+    counts = np.bincount(labels, weights=lengths, minlength=size)
+    row_sums = np.bincount(labels, weights=rows * lengths, minlength=size)
+    col_sums = np.bincount(labels, weights=lengths * cols + lengths * (lengths - 1) // 2, minlength=size)
     return np.stack([row_sums[ids] / counts[ids], col_sums[ids] / counts[ids]], axis=1).reshape(len(ids), 2)
 
 
