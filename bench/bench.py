@@ -54,9 +54,10 @@ from skimage.segmentation import expand_labels
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
 
+from nucleocyto.config import MaskParams  # noqa: E402
 from nucleocyto.measure.intensities import measure_frame  # noqa: E402
-from nucleocyto.segment.nuclei import nucleus_labels  # noqa: E402
-from nucleocyto.segment.rings import ring_labels  # noqa: E402
+from nucleocyto.segment.labels import Canvas  # noqa: E402
+from nucleocyto.steps.masks import segment_frame  # noqa: E402
 from nucleocyto.synthetic import Cell, Optics, grid_cells, render_frames  # noqa: E402
 from nucleocyto.system import keep_freed_memory  # noqa: E402
 
@@ -147,9 +148,9 @@ def time_classic(paths: dict[str, Path], n_frames: int) -> tuple[float, float]:
 
 def time_compute(paths: dict[str, Path], n_frames: int, sample: int = 50) -> tuple[float, float]:
     """CPU seconds per frame of the classic computation and of the pipeline's per-frame library
-    calls (``nucleus_labels``, ``ring_labels``, ``measure_frame``) on the same frames held in
-    memory: no file I/O, no process start, one thread (CPU time, so that other processes on a
-    shared machine do not count)."""
+    calls (``segment_frame``: nuclei, rings, their objects and QC; the label images painted;
+    ``measure_frame``) on the same frames held in memory: no file I/O, no process start, one
+    thread (CPU time, so that other processes on a shared machine do not count)."""
     shown = np.unique(np.linspace(0, n_frames - 1, min(sample, n_frames)).astype(int))
     with tifffile.TiffFile(paths["poi"]) as poi, tifffile.TiffFile(paths["nucleus"]) as marker:
         frames = [(poi.asarray(key=int(t), series=0), marker.asarray(key=int(t), series=0)) for t in shown]
@@ -157,10 +158,16 @@ def time_compute(paths: dict[str, Path], n_frames: int, sample: int = 50) -> tup
     for poi_frame, marker_frame in frames:
         classic_frame(poi_frame, marker_frame)
     classic = (time.process_time() - start) / len(frames)
+    canvases = (Canvas(frames[0][0].shape), Canvas(frames[0][0].shape))
     start = time.process_time()
     for poi_frame, marker_frame in frames:
-        nuclei = nucleus_labels(marker_frame)
-        measure_frame(np.stack([poi_frame, marker_frame]), nuclei, ring_labels(nuclei))
+        frame = np.stack([poi_frame, marker_frame])
+        masks = segment_frame(frame, 0, MaskParams())
+        lookup = np.arange(int(masks.objects.ids.max(initial=0)) + 1, dtype=np.int32)
+        nuclei, cytoplasm = (
+            canvas.paint(pixels, lookup) for canvas, pixels in zip(canvases, (masks.objects.pixels, masks.cytoplasm))
+        )
+        measure_frame(frame, nuclei, cytoplasm)
     return classic, (time.process_time() - start) / len(frames)
 
 
@@ -368,8 +375,8 @@ def report(args: argparse.Namespace, results: dict) -> str:
         f"- Ingest + masks + measure: **{classic_wall / core['s']:.1f}×** less wall-clock time per frame "
         f"than the classic loop, {classic_cpu / core['cpu_time']:.1f}× less CPU time.",
         f"- Computation alone (frames in memory, one thread, CPU time): classic {1000 * compute_classic:.1f} ms "
-        f"per frame, pipeline (`nucleus_labels`, `ring_labels`, `measure_frame`) {1000 * compute_pipeline:.1f} "
-        f"ms per frame: {compute_classic / compute_pipeline:.1f}×.",
+        f"per frame, pipeline (`segment_frame`, the label images painted, `measure_frame`) "
+        f"{1000 * compute_pipeline:.1f} ms per frame: {compute_classic / compute_pipeline:.1f}×.",
         f"- Plain sequential writes of a new file in the scratch folder: {first_write:.2f} GB/s "
         f"({again_write:.2f} GB/s for the same write right after deleting that file, into memory just "
         f"freed). The steps write {written_mb_per_frame:.1f} MB of arrays (`.npy`) per frame: at "
