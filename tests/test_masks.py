@@ -14,12 +14,13 @@ from skimage.segmentation import expand_labels
 
 from conftest import KTR
 from nucleocyto.config import MaskParams
+from nucleocyto.io.mask_sources import open_labels
 from nucleocyto.measure.qc import saturated_fraction
 from nucleocyto.segment.compaction import MAX_KEPT_FRACTION, occupied_region
 from nucleocyto.segment.labels import Canvas, labelled_pixels
 from nucleocyto.segment.nuclei import connected_objects, level_counts, mask_labels, nucleus_labels, threshold_value
 from nucleocyto.segment.rings import drop_ring_contacts, ring_labels
-from nucleocyto.steps.masks import NO_SOURCES, _ring_region, segment_frame
+from nucleocyto.steps.masks import NO_SOURCES, MaskSources, _ring_region, segment_frame
 
 
 def classic_ring(nuclei: np.ndarray, inner: int, outer: int) -> np.ndarray:
@@ -354,6 +355,21 @@ def test_nuclei_of_a_sparse_frame_with_labelling_options_equal_the_whole_frames(
     whole = mask_labels(mask, params)
     np.testing.assert_array_equal(nuclei, whole)
     np.testing.assert_array_equal(rings, classic_ring(whole, 3, 5))
+
+
+def test_given_nucleus_labels_of_a_sparse_frame_get_the_whole_frames_rings(tmp_path):
+    """Label images made elsewhere (any ids, a real TIFF) take the same cut as thresholded nuclei."""
+    nuclei = (sparse_nuclei(3, (360, 480), n=10) * 7).astype(np.uint16)
+    path = tmp_path / "nuclei.tif"
+    tifffile.imwrite(path, nuclei[None])
+    with open_labels("s", "nucleus_labels", [path], (1, 360, 480)) as given:
+        sources = MaskSources(nucleus_labels=given)
+        assert _ring_region(nuclei != 0, MaskParams(), sources) is not None
+        masks = segment_frame(np.zeros((2, 360, 480), np.uint16), 0, MaskParams(), sources)
+    lookup = np.arange(int(nuclei.max()) + 1)
+    np.testing.assert_array_equal(Canvas(nuclei.shape).paint(masks.objects.pixels, lookup), nuclei)
+    expected = classic_ring(nuclei.astype(np.int32), 3, 5)
+    np.testing.assert_array_equal(Canvas(nuclei.shape).paint(masks.cytoplasm, lookup), expected)
 
 
 def test_the_kept_fraction_bounds_the_compaction():
