@@ -15,7 +15,6 @@ import pandas as pd
 
 from .. import CHANNELS
 from ..config import QCParams
-from ..segment.labels import LabelledPixels
 
 #: Columns of the QC table (documented in docs/outputs.md), after ``sample, frame, time_s``.
 QC_COLUMNS = (
@@ -49,7 +48,7 @@ def saturated_fraction(image: np.ndarray, counts: np.ndarray | None = None) -> f
 
 def frame_qc(
     frame: np.ndarray,
-    nuclei: LabelledPixels,
+    nucleus_areas: np.ndarray,
     threshold: float,
     min_cell_area_px: int,
     counts: Mapping[int, np.ndarray | None] = {},
@@ -60,8 +59,9 @@ def frame_qc(
     ----------
     frame : (C, Y, X) ndarray
         Channels in :data:`nucleocyto.CHANNELS` order.
-    nuclei : LabelledPixels
-        The frame's nucleus labels.
+    nucleus_areas : (n,) ndarray of int
+        Pixels of each nucleus object of the frame (zeros are ignored), e.g.
+        :attr:`nucleocyto.segment.tracking.FrameObjects.area`.
     threshold : float
         Threshold that made the nuclei (counts; NaN for label images made elsewhere).
     min_cell_area_px : int
@@ -79,8 +79,7 @@ def frame_qc(
         when none); ``nucleus_coverage`` (fraction of the frame in any object);
         ``<channel>_saturated`` (:func:`saturated_fraction`); ``empty`` (no object).
     """
-    area = np.bincount(nuclei.labels)
-    area = area[area > 0]
+    area = nucleus_areas[nucleus_areas > 0]
     counted = area[area >= min_cell_area_px]
     pixels = frame.shape[-2] * frame.shape[-1]
     return {
@@ -89,7 +88,7 @@ def frame_qc(
         "objects_per_megapixel": len(area) / (pixels / 1e6),
         "nuclei": len(counted),
         "nucleus_area_median_px": float(np.median(counted)) if len(counted) else np.nan,
-        "nucleus_coverage": len(nuclei.index) / pixels,
+        "nucleus_coverage": int(area.sum()) / pixels,
         **{f"{channel}_saturated": saturated_fraction(frame[c], counts.get(c)) for c, channel in enumerate(CHANNELS)},
         "empty": len(area) == 0,
     }

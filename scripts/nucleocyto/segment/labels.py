@@ -36,9 +36,7 @@ def _runs(pixels: LabelledPixels) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     lengths = np.diff(starts, append=index.size).astype(np.int32)
     positions = index[starts]
     positions = positions.astype(np.int32) if positions[-1:].max(initial=0) < 2**31 else positions
-    highest = int(labels.max(initial=0))
-    narrow = next(dtype for dtype in (np.uint8, np.uint16, np.uint32, np.intp) if highest <= np.iinfo(dtype).max)
-    return positions, lengths, labels[starts].astype(narrow)
+    return positions, lengths, labels[starts].astype(np.min_scalar_type(int(labels.max(initial=0))))
 
 
 def _run_starts(pixels: LabelledPixels, width: int | None = None) -> tuple[np.ndarray, np.ndarray | None]:

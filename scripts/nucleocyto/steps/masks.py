@@ -171,7 +171,7 @@ def segment_frame(
         pixels = [region.frame_pixels(each, found.shape[1]) for each in pixels]
     nucleus_pixels, cytoplasm_pixels = pixels
     objects = frame_objects(nucleus_pixels, found.shape)
-    qc = frame_qc(frame, nucleus_pixels, threshold, min_cell_area_px, counts)
+    qc = frame_qc(frame, objects.area, threshold, min_cell_area_px, counts)
     return FrameMasks(objects, cytoplasm_pixels, qc)
 
 
